@@ -1,0 +1,252 @@
+//! The local mirror of each connection's Kleer employees, so that opening a tab costs database
+//! reads and not a Kleer round trip per row.
+
+use super::bulk::BulkInsert;
+use super::employees::{search_text, sort_key};
+use super::schema::{kleer_connections, kleer_employees};
+use super::{Store, StoreResult, db_run, now};
+use crate::model::{Address, ConnectionId, KleerEmployee, KleerUserId};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = kleer_employees)]
+struct MirrorRow {
+    kleer_user_id: i64,
+    foreign_id: Option<String>,
+    name: String,
+    email: Option<String>,
+    active: bool,
+    personal_identity_number: Option<String>,
+    phone: Option<String>,
+    street: Option<String>,
+    zip_code: Option<String>,
+    city: Option<String>,
+    country_code: Option<String>,
+    tax_table: Option<i32>,
+    tax_column: Option<i32>,
+    clearing_number: Option<String>,
+    bank_account_number: Option<String>,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    monthly_salary: Option<i64>,
+    fetched_at: NaiveDateTime,
+}
+
+impl From<MirrorRow> for (KleerEmployee, NaiveDateTime) {
+    fn from(r: MirrorRow) -> Self {
+        let employee = KleerEmployee {
+            user_id: KleerUserId(r.kleer_user_id),
+            foreign_id: r.foreign_id,
+            name: r.name,
+            email: r.email,
+            active: r.active,
+            personal_identity_number: r.personal_identity_number,
+            phone: r.phone,
+            home_address: Address {
+                street: r.street,
+                zip_code: r.zip_code,
+                city: r.city,
+                country_code: r.country_code,
+            },
+            tax_table: r.tax_table,
+            tax_column: r.tax_column,
+            clearing_number: r.clearing_number,
+            bank_account_number: r.bank_account_number,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            monthly_salary: r.monthly_salary,
+        };
+        (employee, r.fetched_at)
+    }
+}
+
+/// A mirrored Kleer employee with the time it was read from Kleer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirrored {
+    pub employee: KleerEmployee,
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = kleer_employees, treat_none_as_default_value = false)]
+pub(crate) struct MirrorForm {
+    pub connection_id: i64,
+    pub kleer_user_id: i64,
+    foreign_id: Option<String>,
+    name: String,
+    email: Option<String>,
+    active: bool,
+    personal_identity_number: Option<String>,
+    phone: Option<String>,
+    street: Option<String>,
+    zip_code: Option<String>,
+    city: Option<String>,
+    country_code: Option<String>,
+    tax_table: Option<i32>,
+    tax_column: Option<i32>,
+    clearing_number: Option<String>,
+    bank_account_number: Option<String>,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    monthly_salary: Option<i64>,
+    sort_key: String,
+    search_text: String,
+    fetched_at: NaiveDateTime,
+}
+
+impl MirrorForm {
+    pub(crate) fn new(cid: ConnectionId, k: &KleerEmployee, fetched_at: NaiveDateTime) -> Self {
+        let (first, last) = k.split_name();
+        MirrorForm {
+            connection_id: cid.0,
+            kleer_user_id: k.user_id.0,
+            foreign_id: k.foreign_id.clone(),
+            name: k.name.clone(),
+            email: k.email.clone(),
+            active: k.active,
+            personal_identity_number: k.personal_identity_number.clone(),
+            phone: k.phone.clone(),
+            street: k.home_address.street.clone(),
+            zip_code: k.home_address.zip_code.clone(),
+            city: k.home_address.city.clone(),
+            country_code: k.home_address.country_code.clone(),
+            tax_table: k.tax_table,
+            tax_column: k.tax_column,
+            clearing_number: k.clearing_number.clone(),
+            bank_account_number: k.bank_account_number.clone(),
+            start_date: k.start_date,
+            end_date: k.end_date,
+            monthly_salary: k.monthly_salary,
+            sort_key: sort_key(&first, &last),
+            search_text: search_text(&[
+                Some(&k.name),
+                k.personal_identity_number.as_deref(),
+                k.email.as_deref(),
+            ]),
+            fetched_at,
+        }
+    }
+}
+
+/// Insert-or-replace of one mirror row, written once for both backends' transactions.
+macro_rules! upsert_mirror_row {
+    ($conn:expr, $form:expr) => {
+        diesel::delete(
+            kleer_employees::table
+                .filter(kleer_employees::connection_id.eq($form.connection_id))
+                .filter(kleer_employees::kleer_user_id.eq($form.kleer_user_id)),
+        )
+        .execute($conn)
+        .await?;
+        diesel::insert_into(kleer_employees::table)
+            .values(&$form)
+            .execute($conn)
+            .await?;
+    };
+}
+pub(crate) use upsert_mirror_row;
+
+impl Store {
+    /// Replaces the whole mirror of a connection with what Kleer just answered, and stamps the
+    /// connection with the time. Returns the Kleer users that were mirrored before and are gone.
+    pub async fn replace_mirror(
+        &self,
+        cid: ConnectionId,
+        employees: &[KleerEmployee],
+    ) -> StoreResult<Vec<KleerUserId>> {
+        let at = now();
+        let forms: Vec<MirrorForm> = employees
+            .iter()
+            .map(|k| MirrorForm::new(cid, k, at))
+            .collect();
+        let still_there: std::collections::HashSet<i64> =
+            forms.iter().map(|f| f.kleer_user_id).collect();
+        let before: Vec<i64> = db_run!(self, |conn| {
+            conn.transaction(async move |tx| {
+                let before: Vec<i64> = kleer_employees::table
+                    .filter(kleer_employees::connection_id.eq(cid.0))
+                    .select(kleer_employees::kleer_user_id)
+                    .load(tx)
+                    .await?;
+                diesel::delete(
+                    kleer_employees::table.filter(kleer_employees::connection_id.eq(cid.0)),
+                )
+                .execute(tx)
+                .await?;
+                tx.insert_mirror_rows(&forms).await?;
+                diesel::update(kleer_connections::table.find(cid.0))
+                    .set(kleer_connections::mirror_refreshed_at.eq(Some(at)))
+                    .execute(tx)
+                    .await?;
+                Ok::<_, diesel::result::Error>(before)
+            })
+            .await?
+        });
+        Ok(before
+            .into_iter()
+            .filter(|id| !still_there.contains(id))
+            .map(KleerUserId)
+            .collect())
+    }
+
+    /// Records one Kleer employee as just written to or read from Kleer.
+    pub async fn upsert_mirror(
+        &self,
+        cid: ConnectionId,
+        employee: &KleerEmployee,
+    ) -> StoreResult<()> {
+        let form = MirrorForm::new(cid, employee, now());
+        db_run!(self, |conn| {
+            conn.transaction(async move |tx| {
+                upsert_mirror_row!(tx, form);
+                Ok::<_, diesel::result::Error>(())
+            })
+            .await?
+        });
+        Ok(())
+    }
+
+    pub async fn mirrored_by_ids(
+        &self,
+        cid: ConnectionId,
+        ids: &[KleerUserId],
+    ) -> StoreResult<Vec<Mirrored>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows: Vec<MirrorRow> = db_run!(self, |conn| {
+            kleer_employees::table
+                .filter(kleer_employees::connection_id.eq(cid.0))
+                .filter(kleer_employees::kleer_user_id.eq_any(&ids))
+                .select(MirrorRow::as_select())
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(to_mirrored).collect())
+    }
+
+    /// Mirrored Kleer employees holding this personal identity number.
+    pub async fn mirrored_by_pin(
+        &self,
+        cid: ConnectionId,
+        pin: &str,
+    ) -> StoreResult<Vec<Mirrored>> {
+        let rows: Vec<MirrorRow> = db_run!(self, |conn| {
+            kleer_employees::table
+                .filter(kleer_employees::connection_id.eq(cid.0))
+                .filter(kleer_employees::personal_identity_number.eq(pin))
+                .select(MirrorRow::as_select())
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(to_mirrored).collect())
+    }
+}
+
+fn to_mirrored(row: MirrorRow) -> Mirrored {
+    let (employee, fetched_at) = row.into();
+    Mirrored {
+        employee,
+        fetched_at: fetched_at.and_utc(),
+    }
+}
