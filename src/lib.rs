@@ -1,1 +1,2 @@
+pub mod kleer;
 pub mod model;
