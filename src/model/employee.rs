@@ -61,12 +61,6 @@ pub struct KleerEmployee {
     pub monthly_salary: Option<i64>,
 }
 
-impl Default for KleerUserId {
-    fn default() -> Self {
-        KleerUserId(0)
-    }
-}
-
 impl KleerEmployee {
     /// Kleer keeps one name; the first name is everything before the last space.
     pub fn split_name(&self) -> (String, String) {
