@@ -87,6 +87,28 @@ pub fn bank_account_number(input: &str) -> Result<String, &'static str> {
     })
 }
 
+/// A phone number as people type it: digits with spaces, hyphens, parentheses and a leading +.
+pub fn phone(input: &str) -> Result<String, &'static str> {
+    let s = input.trim();
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let allowed = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0));
+    if allowed && (5..=15).contains(&digits) {
+        Ok(s.to_string())
+    } else {
+        Err("not a phone number: digits, spaces, hyphens, parentheses and a leading +")
+    }
+}
+
+/// A postal code: digits, letters, spaces and hyphens, at most 10 characters.
+pub fn zip_code(input: &str) -> Result<String, &'static str> {
+    let s = input.trim();
+    if !s.is_empty() && s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+        Ok(s.to_string())
+    } else {
+        Err("not a postal code")
+    }
+}
+
 /// Free text: trimmed, an empty string counts as no value.
 pub fn text(input: &str) -> Option<String> {
     let s = input.trim();

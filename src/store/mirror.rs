@@ -3,9 +3,9 @@
 
 use super::bulk::BulkInsert;
 use super::employees::{search_text, sort_key};
-use super::schema::{kleer_connections, kleer_employees};
+use super::schema::{kleer_connections, kleer_employees, links};
 use super::{Store, StoreResult, db_run, now};
-use crate::model::{Address, ConnectionId, KleerEmployee, KleerUserId};
+use crate::model::{Address, ConnectionId, EmployeeId, KleerEmployee, KleerUserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -223,6 +223,30 @@ impl Store {
                 .await?
         });
         Ok(rows.into_iter().map(to_mirrored).collect())
+    }
+
+    /// The Kleer side of each linked employee among `ids`: the linked user and its mirror row
+    /// (absent when the user is gone from Kleer), in one statement.
+    pub async fn kleer_side_of_employees(
+        &self,
+        cid: ConnectionId,
+        ids: &[EmployeeId],
+    ) -> StoreResult<Vec<(EmployeeId, KleerUserId, Option<Mirrored>)>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows: Vec<(i64, i64, Option<MirrorRow>)> = db_run!(self, |conn| {
+            links::table
+                .left_join(
+                    kleer_employees::table.on(kleer_employees::connection_id
+                        .eq(links::connection_id)
+                        .and(kleer_employees::kleer_user_id.eq(links::kleer_user_id))),
+                )
+                .filter(links::connection_id.eq(cid.0))
+                .filter(links::employee_id.eq_any(&ids))
+                .select((links::employee_id, links::kleer_user_id, Option::<MirrorRow>::as_select()))
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(e, k, m)| (EmployeeId(e), KleerUserId(k), m.map(to_mirrored))).collect())
     }
 
     /// Mirrored Kleer employees holding this personal identity number.

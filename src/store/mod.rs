@@ -14,7 +14,7 @@ mod runs;
 pub mod schema;
 
 pub use connections::{ConnectionRecord, NewConnection};
-pub use employees::{EmployeeFilter, EmployeeLinkFilter};
+pub use employees::{EmployeeCursor, EmployeeFilter, EmployeeLinkFilter, employee_cursor};
 pub use mirror::Mirrored;
 pub use runs::{NewRunRow, RunRecord, RunRowRecord};
 
