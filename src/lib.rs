@@ -1,2 +1,3 @@
 pub mod kleer;
 pub mod model;
+pub mod sandbox;
