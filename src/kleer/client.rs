@@ -209,7 +209,7 @@ impl KleerClient {
 
     async fn get<T: DeserializeOwned>(&self, path: &[&str]) -> Result<T, KleerError> {
         let body = self.send(Method::GET, path, None).await?;
-        decode(path.first().copied().unwrap_or("answer"), &body)
+        decode(&path.join("/"), &body)
     }
 
     /// The single way out to Kleer. Answers the body of a 2xx, or the error its status means.

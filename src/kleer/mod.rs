@@ -12,3 +12,6 @@ pub mod wire;
 
 pub use client::{DEFAULT_TIMEOUT, KleerClient, KleerSettings};
 pub use error::KleerError;
+
+#[cfg(test)]
+mod tests;
