@@ -3,6 +3,9 @@
 //! them `store` (SQL) and `kleer` (HTTP to Kleer); `sandbox` is a Kleer of our own for demos,
 //! tests and benchmarks; `model` holds the plain types all of them share.
 
+pub mod app;
+pub mod config;
+mod demo;
 pub mod graphql;
 pub mod kleer;
 pub mod model;

@@ -1,1 +1,62 @@
-fn main() {}
+//! The `kleer-sync` binary: parses the command line and hands over to the library.
+
+use clap::Parser;
+use kleer_sync::config::{Cli, Command, SandboxArgs};
+use kleer_sync::sandbox::{self, Faults, SandboxConfig};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Schema) {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            )
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    }
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        Command::Serve(args) => kleer_sync::app::serve(args).await.map_err(Into::into),
+        Command::Sandbox(args) => run_sandbox(args).await,
+        Command::Migrate(args) => kleer_sync::store::Store::open(&args.database_url, 1)
+            .await
+            .map(|_| tracing::info!("migrations applied"))
+            .map_err(Into::into),
+        Command::Schema => {
+            print!("{}", kleer_sync::graphql::sdl());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("kleer-sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_sandbox(args: SandboxArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let faults = Faults {
+        latency_ms: args.latency_ms,
+        error_rate: args.error_rate,
+        throttle_rate: args.throttle_rate,
+        hang_rate: args.hang_rate,
+    };
+    faults.validate()?;
+    let mut config = SandboxConfig::new(args.token, args.company_id.clone());
+    config.seed = args.seed;
+    config.state_file = args.state_file;
+    config.faults = faults;
+    let running = sandbox::start(config, args.addr).await?;
+    tracing::info!(company_id = %args.company_id, "Kleer sandbox listening on {}", running.base_url());
+    tokio::select! {
+        result = running.wait() => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}

@@ -11,7 +11,6 @@ use crate::sync::outcome::{BatchReport, RowOutcome, RowResult};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use std::sync::Arc;
 
-
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "RowOutcome", remote = "crate::sync::outcome::RowOutcome")]
 pub enum RowOutcomeEnum {
@@ -73,7 +72,12 @@ pub struct UnlinkEmployeesInput {
 }
 
 pub fn requested_employees(ids: Vec<ID>) -> Vec<Requested<EmployeeId>> {
-    ids.into_iter().map(|raw| Requested { id: ids::employee_id(&raw), raw: raw.0 }).collect()
+    ids.into_iter()
+        .map(|raw| Requested {
+            id: ids::employee_id(&raw),
+            raw: raw.0,
+        })
+        .collect()
 }
 
 /// The answer for one requested employee.
@@ -103,15 +107,30 @@ impl EmployeeRowResult {
         self.row.changes.iter().cloned().map(Into::into).collect()
     }
     async fn employee(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
-        let Some(id) = self.row.employee_id else { return Ok(None) };
-        let employee = super::loaders(ctx).employees.load_one(id).await.map_err(super::loaders::load_error)?;
+        let Some(id) = self.row.employee_id else {
+            return Ok(None);
+        };
+        let employee = super::loaders(ctx)
+            .employees
+            .load_one(id)
+            .await
+            .map_err(super::loaders::load_error)?;
         Ok(employee.map(Employee))
     }
     /// The employee's Export view row as it stands now.
     async fn row(&self, ctx: &Context<'_>) -> Result<Option<ExportRow>> {
-        let Some(id) = self.row.employee_id else { return Ok(None) };
-        let employee = super::loaders(ctx).employees.load_one(id).await.map_err(super::loaders::load_error)?;
-        Ok(employee.map(|employee| ExportRow { employee, connection: self.connection.clone() }))
+        let Some(id) = self.row.employee_id else {
+            return Ok(None);
+        };
+        let employee = super::loaders(ctx)
+            .employees
+            .load_one(id)
+            .await
+            .map_err(super::loaders::load_error)?;
+        Ok(employee.map(|employee| ExportRow {
+            employee,
+            connection: self.connection.clone(),
+        }))
     }
 }
 
@@ -157,13 +176,19 @@ batch_payload!(
 
 impl EmployeeRowResult {
     pub fn new(row: RowResult, connection: &Arc<ConnectionRecord>) -> Self {
-        EmployeeRowResult { row, connection: connection.clone() }
+        EmployeeRowResult {
+            row,
+            connection: connection.clone(),
+        }
     }
 }
 
 pub fn connection_node(id: &Option<ID>) -> Result<Option<crate::model::ConnectionId>> {
     id.as_ref()
-        .map(|id| ids::connection_id(id).ok_or_else(|| super::errors::coded(super::errors::NOT_FOUND, "no Kleer connection has this id")))
+        .map(|id| {
+            ids::connection_id(id).ok_or_else(|| {
+                super::errors::coded(super::errors::NOT_FOUND, "no Kleer connection has this id")
+            })
+        })
         .transpose()
 }
-

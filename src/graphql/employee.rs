@@ -1,10 +1,11 @@
 //! The HR employee in the API, and the inputs that create and change one.
 
 use super::ids::NodeId;
+use super::scalars::{Date, date};
 use crate::model;
 use crate::sync::employees::{Change, EmployeeInput, UserError, UserErrorCode};
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "Address")]
@@ -44,7 +45,11 @@ impl Employee {
     }
     /// Swedish personal identity number, `YYYYMMDD-NNNN`.
     async fn personal_identity_number(&self) -> Option<String> {
-        self.0.data.personal_identity_number.as_ref().map(|p| p.to_string())
+        self.0
+            .data
+            .personal_identity_number
+            .as_ref()
+            .map(|p| p.to_string())
     }
     async fn private_email(&self) -> Option<&str> {
         self.0.data.private_email.as_deref()
@@ -73,11 +78,11 @@ impl Employee {
     async fn bank_account_number(&self) -> Option<&str> {
         self.0.data.bank_account_number.as_deref()
     }
-    async fn start_date(&self) -> Option<NaiveDate> {
-        self.0.data.start_date
+    async fn start_date(&self) -> Option<Date> {
+        date(self.0.data.start_date)
     }
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.data.end_date
+    async fn end_date(&self) -> Option<Date> {
+        date(self.0.data.end_date)
     }
     /// Whole currency units.
     async fn monthly_salary(&self) -> Option<i64> {
@@ -92,7 +97,10 @@ impl Employee {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "crate::sync::employees::UserErrorCode")]
+#[graphql(
+    name = "UserErrorCode",
+    remote = "crate::sync::employees::UserErrorCode"
+)]
 pub enum UserErrorCodeEnum {
     /// A value is needed here.
     Required,
@@ -116,7 +124,11 @@ pub struct UserErrorObject {
 
 impl From<UserError> for UserErrorObject {
     fn from(e: UserError) -> Self {
-        UserErrorObject { field: e.field, message: e.message, code: e.code.into() }
+        UserErrorObject {
+            field: e.field,
+            message: e.message,
+            code: e.code.into(),
+        }
     }
 }
 
@@ -125,7 +137,11 @@ pub fn user_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
 }
 
 pub fn not_found(field: &str, message: &str) -> Vec<UserErrorObject> {
-    user_errors(vec![UserError::new(field, UserErrorCode::NotFound, message)])
+    user_errors(vec![UserError::new(
+        field,
+        UserErrorCode::NotFound,
+        message,
+    )])
 }
 
 #[derive(InputObject, Default)]

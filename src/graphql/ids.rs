@@ -26,7 +26,9 @@ impl NodeId {
     }
 
     pub fn decode(id: &str) -> Option<NodeId> {
-        let bytes = URL_SAFE_NO_PAD.decode(id.trim().trim_end_matches('=')).ok()?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(id.trim().trim_end_matches('='))
+            .ok()?;
         let raw = String::from_utf8(bytes).ok()?;
         let mut parts = raw.split(':');
         let kind = parts.next()?;
@@ -77,7 +79,14 @@ mod tests {
         ] {
             assert_eq!(NodeId::decode(&node.encode()), Some(node));
         }
-        for bad in ["", "42", "RW1wbG95ZWU6", "!!!", &URL_SAFE_NO_PAD.encode("Employee:1:2"), &URL_SAFE_NO_PAD.encode("Employee:-1")] {
+        for bad in [
+            "",
+            "42",
+            "RW1wbG95ZWU6",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("Employee:1:2"),
+            &URL_SAFE_NO_PAD.encode("Employee:-1"),
+        ] {
             assert_eq!(NodeId::decode(bad), None, "{bad}");
         }
     }

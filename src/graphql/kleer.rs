@@ -2,11 +2,12 @@
 
 use super::employee::{AddressObject, UserErrorObject};
 use super::ids::NodeId;
+use super::scalars::{Date, date};
 use crate::model::ConnectionId;
 use crate::store::{ConnectionRecord, Mirrored};
 use crate::sync::fields::FieldChange as FieldChangeValue;
 use async_graphql::{ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 /// A connected Kleer company. Its token is write-only: no query returns it.
 #[derive(Clone)]
@@ -102,11 +103,11 @@ impl KleerEmployee {
     async fn bank_account_number(&self) -> Option<&str> {
         self.mirrored.employee.bank_account_number.as_deref()
     }
-    async fn start_date(&self) -> Option<NaiveDate> {
-        self.mirrored.employee.start_date
+    async fn start_date(&self) -> Option<Date> {
+        date(self.mirrored.employee.start_date)
     }
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.mirrored.employee.end_date
+    async fn end_date(&self) -> Option<Date> {
+        date(self.mirrored.employee.end_date)
     }
     async fn monthly_salary(&self) -> Option<i64> {
         self.mirrored.employee.monthly_salary
@@ -130,7 +131,12 @@ pub struct FieldChange {
 
 impl From<FieldChangeValue> for FieldChange {
     fn from(c: FieldChangeValue) -> Self {
-        FieldChange { field: c.field.to_string(), alexis_value: c.alexis_value, kleer_value: c.kleer_value, changes: c.changes }
+        FieldChange {
+            field: c.field.to_string(),
+            alexis_value: c.alexis_value,
+            kleer_value: c.kleer_value,
+            changes: c.changes,
+        }
     }
 }
 

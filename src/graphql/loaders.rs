@@ -2,9 +2,9 @@
 //! fixed number of statements whatever its size. Built fresh for each request (no cache that
 //! could outlive a write).
 
+use crate::model::SyncRunId;
 use crate::model::{ConnectionId, Employee, EmployeeId, KleerUserId};
 use crate::store::{ConnectionRecord, Mirrored, RunRecord, Store, StoreError};
-use crate::model::SyncRunId;
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -71,8 +71,19 @@ impl Loader<(ConnectionId, EmployeeId)> for KleerSideLoader {
     ) -> Result<HashMap<(ConnectionId, EmployeeId), KleerSide>, LoadError> {
         let mut found = HashMap::new();
         for (cid, ids) in by_connection(keys) {
-            for (eid, kleer_user_id, mirrored) in self.0.kleer_side_of_employees(cid, &ids).await.map_err(Arc::new)? {
-                found.insert((cid, eid), KleerSide { kleer_user_id, mirrored });
+            for (eid, kleer_user_id, mirrored) in self
+                .0
+                .kleer_side_of_employees(cid, &ids)
+                .await
+                .map_err(Arc::new)?
+            {
+                found.insert(
+                    (cid, eid),
+                    KleerSide {
+                        kleer_user_id,
+                        mirrored,
+                    },
+                );
             }
         }
         Ok(found)
@@ -105,7 +116,10 @@ impl Loader<ConnectionId> for ConnectionLoader {
     type Value = ConnectionRecord;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ConnectionId]) -> Result<HashMap<ConnectionId, ConnectionRecord>, LoadError> {
+    async fn load(
+        &self,
+        keys: &[ConnectionId],
+    ) -> Result<HashMap<ConnectionId, ConnectionRecord>, LoadError> {
         let rows = self.0.connections_by_ids(keys).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
@@ -126,5 +140,8 @@ impl Loader<SyncRunId> for RunLoader {
 /// Maps a loader failure at the edge, like every other storage error.
 pub fn load_error(e: LoadError) -> async_graphql::Error {
     tracing::error!(error = %e, "batched load failed");
-    super::errors::coded(super::errors::INTERNAL, "internal error; the server log has the details")
+    super::errors::coded(
+        super::errors::INTERNAL,
+        "internal error; the server log has the details",
+    )
 }

@@ -12,6 +12,7 @@ mod mutation;
 mod paging;
 mod query;
 mod runs;
+mod scalars;
 
 pub use loaders::Loaders;
 
@@ -29,7 +30,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_complexity: 20_000 }
+        Limits {
+            max_depth: 12,
+            max_complexity: 20_000,
+        }
     }
 }
 
@@ -43,7 +47,9 @@ pub fn build_schema(service: Service, limits: &Limits) -> AppSchema {
 
 /// The SDL of the schema, as `kleer-sync schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription).finish().sdl()
+    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 /// Any object with a global id.

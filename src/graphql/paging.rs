@@ -13,12 +13,20 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
     match first {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
-        Some(_) => Err(coded(BAD_USER_INPUT, format!("first must be between 0 and {MAX_PAGE_SIZE}"))),
+        Some(_) => Err(coded(
+            BAD_USER_INPUT,
+            format!("first must be between 0 and {MAX_PAGE_SIZE}"),
+        )),
     }
 }
 
 pub fn decode<C: CursorType>(after: Option<String>) -> Result<Option<C>> {
-    after.map(|s| C::decode_cursor(&s).map_err(|_| coded(BAD_USER_INPUT, "after is not a cursor of this list"))).transpose()
+    after
+        .map(|s| {
+            C::decode_cursor(&s)
+                .map_err(|_| coded(BAD_USER_INPUT, "after is not a cursor of this list"))
+        })
+        .transpose()
 }
 
 /// Position in an alphabetical list of employees.
@@ -49,7 +57,10 @@ impl CursorType for NumberKey {
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
         let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| "not base64")?;
         let raw = String::from_utf8(raw).map_err(|_| "not text")?;
-        raw.strip_prefix("n:").and_then(|n| n.parse().ok()).map(NumberKey).ok_or("not a number cursor")
+        raw.strip_prefix("n:")
+            .and_then(|n| n.parse().ok())
+            .map(NumberKey)
+            .ok_or("not a number cursor")
     }
 
     fn encode_cursor(&self) -> String {
@@ -65,7 +76,11 @@ impl EmployeeTotal {
     /// Rows in the whole list (all pages) with the current tab and search.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         use super::errors::ApiResult;
-        super::service(ctx).store().employee_count(&self.0).await.api()
+        super::service(ctx)
+            .store()
+            .employee_count(&self.0)
+            .await
+            .api()
     }
 }
 

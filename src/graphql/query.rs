@@ -23,20 +23,27 @@ fn employee_edges<T: async_graphql::OutputType>(
     total: EmployeeTotal,
     node: impl Fn(crate::model::Employee) -> T,
 ) -> Connection<EmployeeKey, T, EmployeeTotal> {
-    let mut connection = Connection::with_additional_fields(has_previous, page.has_next_page, total);
-    connection.edges.extend(page.rows.into_iter().map(|e| Edge::new(EmployeeKey(employee_cursor(&e)), node(e))));
+    let mut connection =
+        Connection::with_additional_fields(has_previous, page.has_next_page, total);
+    connection.edges.extend(
+        page.rows
+            .into_iter()
+            .map(|e| Edge::new(EmployeeKey(employee_cursor(&e)), node(e))),
+    );
     connection
 }
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// The Export view of a connection: HR employees, by last name then first name.
     async fn export_view(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "May be left out while exactly one connection exists.")] connection_id: Option<ID>,
+        #[graphql(desc = "May be left out while exactly one connection exists.")]
+        connection_id: Option<ID>,
         #[graphql(default_with = "ExportTab::Linked")] tab: ExportTab,
-        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")] search: Option<String>,
+        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")]
+        search: Option<String>,
         #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<EmployeeKey, ExportRow, EmployeeTotal>> {
@@ -46,31 +53,58 @@ impl QueryRoot {
         let service = service(ctx);
         let connection = Arc::new(service.resolve_connection(connection_id).await.api()?);
         let filter = views::export_filter(&connection, tab.into(), search);
-        let page = service.export_page(&connection, &filter, after.as_ref().map(|a| &a.0), first).await.api()?;
-        Ok(employee_edges(page, after.is_some(), EmployeeTotal(filter), |employee| ExportRow {
-            employee,
-            connection: connection.clone(),
-        }))
+        let page = service
+            .export_page(&connection, &filter, after.as_ref().map(|a| &a.0), first)
+            .await
+            .api()?;
+        Ok(employee_edges(
+            page,
+            after.is_some(),
+            EmployeeTotal(filter),
+            |employee| ExportRow {
+                employee,
+                connection: connection.clone(),
+            },
+        ))
     }
 
     /// The HR register, by last name then first name.
     async fn employees(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")] search: Option<String>,
+        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")]
+        search: Option<String>,
         #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<EmployeeKey, Employee, EmployeeTotal>> {
         let first = paging::page_size(first)?;
         let after: Option<EmployeeKey> = paging::decode(after)?;
-        let filter = EmployeeFilter { search, link: EmployeeLinkFilter::Any };
-        let page = service(ctx).employee_list(&filter, after.as_ref().map(|a| &a.0), first).await.api()?;
-        Ok(employee_edges(page, after.is_some(), EmployeeTotal(filter), Employee))
+        let filter = EmployeeFilter {
+            search,
+            link: EmployeeLinkFilter::Any,
+        };
+        let page = service(ctx)
+            .employee_list(&filter, after.as_ref().map(|a| &a.0), first)
+            .await
+            .api()?;
+        Ok(employee_edges(
+            page,
+            after.is_some(),
+            EmployeeTotal(filter),
+            Employee,
+        ))
     }
 
     async fn employee(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Employee>> {
-        let Some(id) = ids::employee_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).employees.load_one(id).await.map_err(load_error)?.map(Employee))
+        let Some(id) = ids::employee_id(&id) else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .employees
+            .load_one(id)
+            .await
+            .map_err(load_error)?
+            .map(Employee))
     }
 
     /// Every connected Kleer company, oldest first.
@@ -83,12 +117,24 @@ impl QueryRoot {
         let first = paging::page_size(first)?;
         let after: Option<NumberKey> = paging::decode(after)?;
         // Connections are few; reading them whole keeps the paging simple and exact.
-        let all = service(ctx).store().connections(usize::MAX >> 1).await.api()?;
+        let all = service(ctx)
+            .store()
+            .connections(usize::MAX >> 1)
+            .await
+            .api()?;
         let total = all.len() as i64;
-        let rest: Vec<_> = all.into_iter().filter(|c| after.as_ref().is_none_or(|a| c.id.0 > a.0)).collect();
+        let rest: Vec<_> = all
+            .into_iter()
+            .filter(|c| after.as_ref().is_none_or(|a| c.id.0 > a.0))
+            .collect();
         let has_next = rest.len() > first;
-        let mut connection = Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
-        connection.edges.extend(rest.into_iter().take(first).map(|c| Edge::new(NumberKey(c.id.0), KleerConnection(c))));
+        let mut connection =
+            Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
+        connection.edges.extend(
+            rest.into_iter()
+                .take(first)
+                .map(|c| Edge::new(NumberKey(c.id.0), KleerConnection(c))),
+        );
         Ok(connection)
     }
 
@@ -102,18 +148,35 @@ impl QueryRoot {
         let first = paging::page_size(first)?;
         let after: Option<NumberKey> = paging::decode(after)?;
         let store = service(ctx).store();
-        let mut runs = store.run_page(after.as_ref().map(|a| crate::model::SyncRunId(a.0)), first + 1).await.api()?;
+        let mut runs = store
+            .run_page(
+                after.as_ref().map(|a| crate::model::SyncRunId(a.0)),
+                first + 1,
+            )
+            .await
+            .api()?;
         let total = store.run_count().await.api()?;
         let has_next = runs.len() > first;
         runs.truncate(first);
-        let mut connection = Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
-        connection.edges.extend(runs.into_iter().map(|r| Edge::new(NumberKey(r.id.0), SyncRun(r))));
+        let mut connection =
+            Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
+        connection.edges.extend(
+            runs.into_iter()
+                .map(|r| Edge::new(NumberKey(r.id.0), SyncRun(r))),
+        );
         Ok(connection)
     }
 
     async fn sync_run(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SyncRun>> {
-        let Some(id) = ids::sync_run_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).runs.load_one(id).await.map_err(load_error)?.map(SyncRun))
+        let Some(id) = ids::sync_run_id(&id) else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .runs
+            .load_one(id)
+            .await
+            .map_err(load_error)?
+            .map(SyncRun))
     }
 
     /// Any object by its global id; null when it names nothing.
@@ -121,19 +184,36 @@ impl QueryRoot {
         let loaders = loaders(ctx);
         let node = match NodeId::decode(&id) {
             None => None,
-            Some(NodeId::Employee(id)) => loaders.employees.load_one(id).await.map_err(load_error)?.map(|e| Node::Employee(Employee(e))),
+            Some(NodeId::Employee(id)) => loaders
+                .employees
+                .load_one(id)
+                .await
+                .map_err(load_error)?
+                .map(|e| Node::Employee(Employee(e))),
             Some(NodeId::KleerEmployee(cid, kid)) => loaders
                 .mirror
                 .load_one((cid, kid))
                 .await
                 .map_err(load_error)?
-                .map(|mirrored| Node::KleerEmployee(KleerEmployee { connection_id: cid, mirrored })),
-            Some(NodeId::KleerConnection(id)) => {
-                loaders.connections.load_one(id).await.map_err(load_error)?.map(|c| Node::KleerConnection(KleerConnection(c)))
-            }
-            Some(NodeId::SyncRun(id)) => loaders.runs.load_one(id).await.map_err(load_error)?.map(|r| Node::SyncRun(SyncRun(r))),
+                .map(|mirrored| {
+                    Node::KleerEmployee(KleerEmployee {
+                        connection_id: cid,
+                        mirrored,
+                    })
+                }),
+            Some(NodeId::KleerConnection(id)) => loaders
+                .connections
+                .load_one(id)
+                .await
+                .map_err(load_error)?
+                .map(|c| Node::KleerConnection(KleerConnection(c))),
+            Some(NodeId::SyncRun(id)) => loaders
+                .runs
+                .load_one(id)
+                .await
+                .map_err(load_error)?
+                .map(|r| Node::SyncRun(SyncRun(r))),
         };
         Ok(node)
     }
 }
-

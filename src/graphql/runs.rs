@@ -32,7 +32,11 @@ pub struct ValueChange {
 
 impl From<crate::sync::outcome::ValueChange> for ValueChange {
     fn from(c: crate::sync::outcome::ValueChange) -> Self {
-        ValueChange { field: c.field, before: c.before, after: c.after }
+        ValueChange {
+            field: c.field,
+            before: c.before,
+            after: c.after,
+        }
     }
 }
 
@@ -49,8 +53,14 @@ impl SyncRun {
         RunKind::parse(&self.0.kind).map(Into::into)
     }
     async fn connection(&self, ctx: &Context<'_>) -> Result<Option<super::kleer::KleerConnection>> {
-        let Some(id) = self.0.connection_id else { return Ok(None) };
-        let record = super::loaders(ctx).connections.load_one(id).await.map_err(load_error)?;
+        let Some(id) = self.0.connection_id else {
+            return Ok(None);
+        };
+        let record = super::loaders(ctx)
+            .connections
+            .load_one(id)
+            .await
+            .map_err(load_error)?;
         Ok(record.map(super::kleer::KleerConnection))
     }
     async fn started_at(&self) -> DateTime<Utc> {
@@ -79,15 +89,24 @@ impl SyncRun {
         let first = paging::page_size(first)?;
         let after: Option<NumberKey> = paging::decode(after)?;
         let store = super::service(ctx).store();
-        let mut rows = store.run_rows(self.0.id, after.as_ref().map(|a| a.0 as i32), first + 1).await.api()?;
+        let mut rows = store
+            .run_rows(self.0.id, after.as_ref().map(|a| a.0 as i32), first + 1)
+            .await
+            .api()?;
         let has_next = rows.len() > first;
         rows.truncate(first);
         let total = i64::from(self.0.succeeded + self.0.skipped + self.0.failed);
-        let mut connection = Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|r| Edge::new(NumberKey(i64::from(r.position)), SyncRunRow { position: r.position, row: RowResult::from_record(&r) })),
-        );
+        let mut connection =
+            Connection::with_additional_fields(after.is_some(), has_next, KnownTotal(total));
+        connection.edges.extend(rows.into_iter().map(|r| {
+            Edge::new(
+                NumberKey(i64::from(r.position)),
+                SyncRunRow {
+                    position: r.position,
+                    row: RowResult::from_record(&r),
+                },
+            )
+        }));
         Ok(connection)
     }
 }
@@ -126,8 +145,15 @@ impl SyncRunRow {
         self.row.kleer_user_id.map(|k| k.0)
     }
     async fn employee(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
-        let Some(id) = self.row.employee_id else { return Ok(None) };
-        Ok(super::loaders(ctx).employees.load_one(id).await.map_err(load_error)?.map(Employee))
+        let Some(id) = self.row.employee_id else {
+            return Ok(None);
+        };
+        Ok(super::loaders(ctx)
+            .employees
+            .load_one(id)
+            .await
+            .map_err(load_error)?
+            .map(Employee))
     }
     /// Every field the row wrote, with its value before and after.
     async fn changes(&self) -> Vec<ValueChange> {

@@ -91,7 +91,10 @@ pub fn bank_account_number(input: &str) -> Result<String, &'static str> {
 pub fn phone(input: &str) -> Result<String, &'static str> {
     let s = input.trim();
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-    let allowed = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0));
+    let allowed = s
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0));
     if allowed && (5..=15).contains(&digits) {
         Ok(s.to_string())
     } else {
@@ -102,7 +105,11 @@ pub fn phone(input: &str) -> Result<String, &'static str> {
 /// A postal code: digits, letters, spaces and hyphens, at most 10 characters.
 pub fn zip_code(input: &str) -> Result<String, &'static str> {
     let s = input.trim();
-    if !s.is_empty() && s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+    if !s.is_empty()
+        && s.len() <= 10
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    {
         Ok(s.to_string())
     } else {
         Err("not a postal code")

@@ -9,7 +9,7 @@
 
 mod http;
 mod rng;
-mod seed;
+pub mod seed;
 mod state;
 
 pub use http::router;

@@ -144,7 +144,7 @@ const BANKS: &[(u64, u64, u32)] = &[
 ];
 
 /// `count` employees as the user and the payroll agreement to create for each.
-pub(super) fn employees(count: usize) -> Vec<(UserWrite, PayrollUserWrite)> {
+pub fn employees(count: usize) -> Vec<(UserWrite, PayrollUserWrite)> {
     let mut rng = SplitMix64::new(SEED);
     let mut pins = HashSet::new();
     let mut emails = HashSet::new();

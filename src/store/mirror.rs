@@ -242,11 +242,18 @@ impl Store {
                 )
                 .filter(links::connection_id.eq(cid.0))
                 .filter(links::employee_id.eq_any(&ids))
-                .select((links::employee_id, links::kleer_user_id, Option::<MirrorRow>::as_select()))
+                .select((
+                    links::employee_id,
+                    links::kleer_user_id,
+                    Option::<MirrorRow>::as_select(),
+                ))
                 .load(conn)
                 .await?
         });
-        Ok(rows.into_iter().map(|(e, k, m)| (EmployeeId(e), KleerUserId(k), m.map(to_mirrored))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(e, k, m)| (EmployeeId(e), KleerUserId(k), m.map(to_mirrored)))
+            .collect())
     }
 
     /// Mirrored Kleer employees holding this personal identity number.

@@ -3,8 +3,8 @@
 
 use super::Service;
 use super::error::SyncError;
-use crate::model::{EmployeeData, EmployeeId, PersonalIdentityNumber, validate};
 use crate::model::{Employee, PinError};
+use crate::model::{EmployeeData, EmployeeId, PersonalIdentityNumber, validate};
 
 /// One field of a patch: absent (keep), explicitly null (clear), or a new value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,7 +55,11 @@ pub struct UserError {
 
 impl UserError {
     pub fn new(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
-        UserError { field: field.to_string(), message: message.into(), code }
+        UserError {
+            field: field.to_string(),
+            message: message.into(),
+            code,
+        }
     }
 }
 
@@ -66,42 +70,121 @@ pub type Validated<T> = Result<T, Vec<UserError>>;
 pub fn apply(base: &EmployeeData, input: &EmployeeInput) -> Validated<EmployeeData> {
     let mut errors = Vec::new();
     let mut d = base.clone();
-    let mut check = Checker { errors: &mut errors };
+    let mut check = Checker {
+        errors: &mut errors,
+    };
 
     check.required_text("firstName", &input.first_name, &mut d.first_name);
     check.required_text("lastName", &input.last_name, &mut d.last_name);
-    check.value("personalIdentityNumber", &input.personal_identity_number, &mut d.personal_identity_number, |s| {
-        PersonalIdentityNumber::parse(s).map_err(pin_message)
-    });
-    check.value("privateEmail", &input.private_email, &mut d.private_email, |s: &String| validate::email(s));
-    check.value("workEmail", &input.work_email, &mut d.work_email, |s: &String| validate::email(s));
-    check.value("privatePhone", &input.private_phone, &mut d.private_phone, |s: &String| validate::phone(s));
-    check.value("employeeNumber", &input.employee_number, &mut d.employee_number, |s: &String| plain_text(s));
-    check.value("homeAddress.street", &input.street, &mut d.home_address.street, |s: &String| plain_text(s));
-    check.value("homeAddress.zipCode", &input.zip_code, &mut d.home_address.zip_code, |s: &String| validate::zip_code(s));
-    check.value("homeAddress.city", &input.city, &mut d.home_address.city, |s: &String| plain_text(s));
-    check.value("homeAddress.countryCode", &input.country_code, &mut d.home_address.country_code, |s: &String| validate::country_code(s));
+    check.value(
+        "personalIdentityNumber",
+        &input.personal_identity_number,
+        &mut d.personal_identity_number,
+        |s| PersonalIdentityNumber::parse(s).map_err(pin_message),
+    );
+    check.value(
+        "privateEmail",
+        &input.private_email,
+        &mut d.private_email,
+        |s: &String| validate::email(s),
+    );
+    check.value(
+        "workEmail",
+        &input.work_email,
+        &mut d.work_email,
+        |s: &String| validate::email(s),
+    );
+    check.value(
+        "privatePhone",
+        &input.private_phone,
+        &mut d.private_phone,
+        |s: &String| validate::phone(s),
+    );
+    check.value(
+        "employeeNumber",
+        &input.employee_number,
+        &mut d.employee_number,
+        |s: &String| plain_text(s),
+    );
+    check.value(
+        "homeAddress.street",
+        &input.street,
+        &mut d.home_address.street,
+        |s: &String| plain_text(s),
+    );
+    check.value(
+        "homeAddress.zipCode",
+        &input.zip_code,
+        &mut d.home_address.zip_code,
+        |s: &String| validate::zip_code(s),
+    );
+    check.value(
+        "homeAddress.city",
+        &input.city,
+        &mut d.home_address.city,
+        |s: &String| plain_text(s),
+    );
+    check.value(
+        "homeAddress.countryCode",
+        &input.country_code,
+        &mut d.home_address.country_code,
+        |s: &String| validate::country_code(s),
+    );
     check.value("taxTable", &input.tax_table, &mut d.tax_table, |t| {
-        (29..=42).contains(t).then_some(*t).ok_or("Swedish tax tables run from 29 to 42")
+        (29..=42)
+            .contains(t)
+            .then_some(*t)
+            .ok_or("Swedish tax tables run from 29 to 42")
     });
     check.value("taxColumn", &input.tax_column, &mut d.tax_column, |c| {
-        (1..=6).contains(c).then_some(*c).ok_or("tax columns run from 1 to 6")
+        (1..=6)
+            .contains(c)
+            .then_some(*c)
+            .ok_or("tax columns run from 1 to 6")
     });
-    check.value("clearingNumber", &input.clearing_number, &mut d.clearing_number, |s: &String| validate::clearing_number(s));
-    check.value("bankAccountNumber", &input.bank_account_number, &mut d.bank_account_number, |s: &String| validate::bank_account_number(s));
-    check.value("startDate", &input.start_date, &mut d.start_date, |s: &String| validate::date(s));
-    check.value("endDate", &input.end_date, &mut d.end_date, |s: &String| validate::date(s));
-    check.value("monthlySalary", &input.monthly_salary, &mut d.monthly_salary, |s| {
-        (*s >= 0).then_some(*s).ok_or("a salary cannot be negative")
+    check.value(
+        "clearingNumber",
+        &input.clearing_number,
+        &mut d.clearing_number,
+        |s: &String| validate::clearing_number(s),
+    );
+    check.value(
+        "bankAccountNumber",
+        &input.bank_account_number,
+        &mut d.bank_account_number,
+        |s: &String| validate::bank_account_number(s),
+    );
+    check.value(
+        "startDate",
+        &input.start_date,
+        &mut d.start_date,
+        |s: &String| validate::date(s),
+    );
+    check.value("endDate", &input.end_date, &mut d.end_date, |s: &String| {
+        validate::date(s)
     });
+    check.value(
+        "monthlySalary",
+        &input.monthly_salary,
+        &mut d.monthly_salary,
+        |s| (*s >= 0).then_some(*s).ok_or("a salary cannot be negative"),
+    );
 
     if let (Some(start), Some(end)) = (d.start_date, d.end_date)
         && end < start
         && errors.iter().all(|e| e.field != "endDate")
     {
-        errors.push(UserError::new("endDate", UserErrorCode::Invalid, "the end date is before the start date"));
+        errors.push(UserError::new(
+            "endDate",
+            UserErrorCode::Invalid,
+            "the end date is before the start date",
+        ));
     }
-    if errors.is_empty() { Ok(d) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(d)
+    } else {
+        Err(errors)
+    }
 }
 
 fn pin_message(e: PinError) -> String {
@@ -121,13 +204,22 @@ impl Checker<'_> {
         match change {
             Change::Keep if !target.trim().is_empty() => {}
             Change::Set(s) if !s.trim().is_empty() => *target = s.trim().to_string(),
-            _ => self.errors.push(UserError::new(field, UserErrorCode::Required, "cannot be empty")),
+            _ => self.errors.push(UserError::new(
+                field,
+                UserErrorCode::Required,
+                "cannot be empty",
+            )),
         }
     }
 
     /// Sets, clears or keeps an optional value; an empty string clears like null does.
-    fn value<I, T, E>(&mut self, field: &str, change: &Change<I>, target: &mut Option<T>, parse: impl Fn(&I) -> Result<T, E>)
-    where
+    fn value<I, T, E>(
+        &mut self,
+        field: &str,
+        change: &Change<I>,
+        target: &mut Option<T>,
+        parse: impl Fn(&I) -> Result<T, E>,
+    ) where
         I: IsBlank,
         E: ToString,
     {
@@ -137,7 +229,10 @@ impl Checker<'_> {
             Change::Set(v) if v.is_blank() => *target = None,
             Change::Set(v) => match parse(v) {
                 Ok(value) => *target = Some(value),
-                Err(e) => self.errors.push(UserError::new(field, UserErrorCode::Invalid, e.to_string())),
+                Err(e) => {
+                    self.errors
+                        .push(UserError::new(field, UserErrorCode::Invalid, e.to_string()))
+                }
             },
         }
     }
@@ -166,7 +261,10 @@ impl IsBlank for i64 {
 }
 
 impl Service {
-    pub async fn create_employee(&self, input: &EmployeeInput) -> Result<Validated<Employee>, SyncError> {
+    pub async fn create_employee(
+        &self,
+        input: &EmployeeInput,
+    ) -> Result<Validated<Employee>, SyncError> {
         let data = match apply(&EmployeeData::default(), input) {
             Ok(data) => data,
             Err(errors) => return Ok(Err(errors)),
@@ -182,9 +280,17 @@ impl Service {
     }
 
     /// Changes only the fields present in `patch`.
-    pub async fn update_employee(&self, id: EmployeeId, patch: &EmployeeInput) -> Result<Validated<Employee>, SyncError> {
+    pub async fn update_employee(
+        &self,
+        id: EmployeeId,
+        patch: &EmployeeInput,
+    ) -> Result<Validated<Employee>, SyncError> {
         let Some(current) = self.store.employee(id).await? else {
-            return Ok(Err(vec![UserError::new("id", UserErrorCode::NotFound, "no employee has this id")]));
+            return Ok(Err(vec![UserError::new(
+                "id",
+                UserErrorCode::NotFound,
+                "no employee has this id",
+            )]));
         };
         let data = match apply(&current.data, patch) {
             Ok(data) => data,
@@ -195,21 +301,37 @@ impl Service {
         }
         match self.store.update_employee(id, &data).await {
             Ok(Some(employee)) => Ok(Ok(employee)),
-            Ok(None) => Ok(Err(vec![UserError::new("id", UserErrorCode::NotFound, "no employee has this id")])),
+            Ok(None) => Ok(Err(vec![UserError::new(
+                "id",
+                UserErrorCode::NotFound,
+                "no employee has this id",
+            )])),
             Err(e) if e.is_unique_violation() => Ok(Err(vec![pin_taken_error()])),
             Err(e) => Err(e.into()),
         }
     }
 
-    async fn pin_taken(&self, data: &EmployeeData, own: Option<EmployeeId>) -> Result<Option<UserError>, SyncError> {
-        let Some(pin) = &data.personal_identity_number else { return Ok(None) };
+    async fn pin_taken(
+        &self,
+        data: &EmployeeData,
+        own: Option<EmployeeId>,
+    ) -> Result<Option<UserError>, SyncError> {
+        let Some(pin) = &data.personal_identity_number else {
+            return Ok(None);
+        };
         let holder = self.store.employee_by_pin(pin).await?;
-        Ok(holder.filter(|e| Some(e.id) != own).map(|_| pin_taken_error()))
+        Ok(holder
+            .filter(|e| Some(e.id) != own)
+            .map(|_| pin_taken_error()))
     }
 }
 
 fn pin_taken_error() -> UserError {
-    UserError::new("personalIdentityNumber", UserErrorCode::Taken, "another employee already has this personal identity number")
+    UserError::new(
+        "personalIdentityNumber",
+        UserErrorCode::Taken,
+        "another employee already has this personal identity number",
+    )
 }
 
 #[cfg(test)]
@@ -233,7 +355,10 @@ mod tests {
     #[test]
     fn normalises_what_it_accepts() {
         let d = apply(&EmployeeData::default(), &valid()).unwrap();
-        assert_eq!(d.personal_identity_number.unwrap().as_str(), "19811218-9876");
+        assert_eq!(
+            d.personal_identity_number.unwrap().as_str(),
+            "19811218-9876"
+        );
         assert_eq!(d.home_address.country_code.as_deref(), Some("SE"));
     }
 
@@ -263,8 +388,19 @@ mod tests {
 
     #[test]
     fn a_patch_keeps_absent_fields_and_clears_null_ones() {
-        let base = apply(&EmployeeData::default(), &EmployeeInput { private_phone: set("070-123 45 67"), ..valid() }).unwrap();
-        let patch = EmployeeInput { first_name: set("Annie"), country_code: Change::Clear, ..Default::default() };
+        let base = apply(
+            &EmployeeData::default(),
+            &EmployeeInput {
+                private_phone: set("070-123 45 67"),
+                ..valid()
+            },
+        )
+        .unwrap();
+        let patch = EmployeeInput {
+            first_name: set("Annie"),
+            country_code: Change::Clear,
+            ..Default::default()
+        };
         let d = apply(&base, &patch).unwrap();
         assert_eq!(d.first_name, "Annie");
         assert_eq!(d.last_name, "Ek");
@@ -274,7 +410,11 @@ mod tests {
 
     #[test]
     fn an_end_before_the_start_is_refused() {
-        let input = EmployeeInput { start_date: set("2024-05-01"), end_date: set("2024-04-30"), ..valid() };
+        let input = EmployeeInput {
+            start_date: set("2024-05-01"),
+            end_date: set("2024-04-30"),
+            ..valid()
+        };
         let errors = apply(&EmployeeData::default(), &input).unwrap_err();
         assert_eq!(errors[0].field, "endDate");
     }

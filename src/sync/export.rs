@@ -28,12 +28,16 @@ impl From<RowError> for (RowCode, String) {
     fn from(e: RowError) -> Self {
         match e {
             RowError::Kleer(e) => kleer_failure(&e),
-            RowError::Store(e) if e.is_unique_violation() => {
-                (RowCode::AlreadyLinked, "the employee or the Kleer user was linked by another request meanwhile".into())
-            }
+            RowError::Store(e) if e.is_unique_violation() => (
+                RowCode::AlreadyLinked,
+                "the employee or the Kleer user was linked by another request meanwhile".into(),
+            ),
             RowError::Store(e) => {
                 tracing::error!(error = %e, "storage failed during a batch row");
-                (RowCode::Internal, "an internal error stopped this row; nothing was stored for it".into())
+                (
+                    RowCode::Internal,
+                    "an internal error stopped this row; nothing was stored for it".into(),
+                )
             }
         }
     }
@@ -44,7 +48,9 @@ pub(crate) fn kleer_failure(e: &KleerError) -> (RowCode, String) {
         KleerError::Unauthorized | KleerError::Forbidden => RowCode::KleerUnauthorized,
         KleerError::NotFound => RowCode::KleerNotFound,
         KleerError::Rejected { .. } => RowCode::KleerRejected,
-        KleerError::Unavailable(_) | KleerError::Decode(_) | KleerError::Config(_) => RowCode::KleerUnavailable,
+        KleerError::Unavailable(_) | KleerError::Decode(_) | KleerError::Config(_) => {
+            RowCode::KleerUnavailable
+        }
     };
     (code, format!("Kleer: {e}"))
 }
@@ -69,7 +75,10 @@ impl Service {
     ) -> Result<BatchReport, SyncError> {
         let connection = self.resolve_connection(connection_id).await?;
         let client = self.client(&connection)?;
-        let run = self.store.start_run(Some(connection.id), RunKind::Export.as_str()).await?;
+        let run = self
+            .store
+            .start_run(Some(connection.id), RunKind::Export.as_str())
+            .await?;
         let (mut rows, jobs) = self.prepare(&connection, &requested).await?;
 
         // Conflict checks need Kleer as it is now, so a batch that creates reads it first.
@@ -85,7 +94,8 @@ impl Service {
 
         let done: Vec<(usize, RowResult)> = futures_util::stream::iter(jobs)
             .map(|job| {
-                let (connection, client, requested) = (&connection, &client, &requested[job.position]);
+                let (connection, client, requested) =
+                    (&connection, &client, &requested[job.position]);
                 let mirror_failure = mirror_failure.clone();
                 async move {
                     let result = match (job.linked_to, mirror_failure) {
@@ -93,8 +103,16 @@ impl Service {
                         (None, Some(failure)) => Err(failure),
                         (None, None) => self.export_unlinked(connection, client, &job).await,
                     };
-                    let row = result.unwrap_or_else(|failure| failed(requested, failure).employee(job.employee.id));
-                    (job.position, RowResult { requested_id: requested.raw.clone(), ..row })
+                    let row = result.unwrap_or_else(|failure| {
+                        failed(requested, failure).employee(job.employee.id)
+                    });
+                    (
+                        job.position,
+                        RowResult {
+                            requested_id: requested.raw.clone(),
+                            ..row
+                        },
+                    )
                 }
             })
             .buffer_unordered(self.settings.kleer_concurrency.max(1))
@@ -113,8 +131,13 @@ impl Service {
         requested: &[Requested<EmployeeId>],
     ) -> Result<(Vec<Option<RowResult>>, Vec<Job>), SyncError> {
         let ids: Vec<EmployeeId> = requested.iter().filter_map(|r| r.id).collect();
-        let mut employees: HashMap<EmployeeId, Employee> =
-            self.store.employees_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
+        let mut employees: HashMap<EmployeeId, Employee> = self
+            .store
+            .employees_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
         let links: HashMap<EmployeeId, KleerUserId> = self
             .store
             .links_for_employees(connection.id, &ids)
@@ -136,14 +159,25 @@ impl Service {
         let mut jobs = Vec::new();
         for (position, req) in requested.iter().enumerate() {
             let row = if !firsts[position] {
-                Some(RowResult::new(&req.raw, RowCode::DuplicateInBatch).message("repeated in this batch; acted on once"))
+                Some(
+                    RowResult::new(&req.raw, RowCode::DuplicateInBatch)
+                        .message("repeated in this batch; acted on once"),
+                )
             } else {
                 match req.id.and_then(|id| employees.remove(&id)) {
-                    None => Some(RowResult::new(&req.raw, RowCode::NotFound).message("no employee has this id")),
+                    None => Some(
+                        RowResult::new(&req.raw, RowCode::NotFound)
+                            .message("no employee has this id"),
+                    ),
                     Some(employee) => {
                         let linked_to = links.get(&employee.id).copied();
                         let mirrored = linked_to.and_then(|kid| mirrored.remove(&kid));
-                        jobs.push(Job { position, employee, linked_to, mirrored });
+                        jobs.push(Job {
+                            position,
+                            employee,
+                            linked_to,
+                            mirrored,
+                        });
                         None
                     }
                 }
@@ -164,19 +198,33 @@ impl Service {
         let foreign_id = job.employee.id.to_string();
         let changes = written(data, job.mirrored.as_ref(), connection.use_work_email);
         let write = async {
-            client.update_user(kid, &mapping::user_write(data, connection.use_work_email, Some(&foreign_id))).await?;
+            client
+                .update_user(
+                    kid,
+                    &mapping::user_write(data, connection.use_work_email, Some(&foreign_id)),
+                )
+                .await?;
             let payroll = mapping::payroll_write(data);
             match client.update_payroll_user(kid, &payroll).await {
                 // The agreement was removed in Kleer: give the user one again.
                 Err(KleerError::NotFound) => client.create_payroll_user(kid, &payroll).await?,
                 other => other?,
             }
-            let after = after_export(job.mirrored.as_ref(), data, connection.use_work_email, kid, &foreign_id);
+            let after = after_export(
+                job.mirrored.as_ref(),
+                data,
+                connection.use_work_email,
+                kid,
+                &foreign_id,
+            );
             self.store.upsert_mirror(connection.id, &after).await?;
             Ok::<_, RowError>(())
         };
         write.await.map_err(Into::<(RowCode, String)>::into)?;
-        Ok(RowResult::new("", RowCode::Updated).employee(job.employee.id).kleer_user(kid).changes(changes))
+        Ok(RowResult::new("", RowCode::Updated)
+            .employee(job.employee.id)
+            .kleer_user(kid)
+            .changes(changes))
     }
 
     async fn export_unlinked(
@@ -200,7 +248,9 @@ impl Service {
                 // Made by an earlier export (before an unlink, or cut short): take it back.
                 Some(user) => {
                     let kid = user.id;
-                    client.update_user(kid, &mapping::user_write(data, uwe, Some(&foreign_id))).await?;
+                    client
+                        .update_user(kid, &mapping::user_write(data, uwe, Some(&foreign_id)))
+                        .await?;
                     let existing = client.get_payroll_user(kid).await?;
                     let payroll = mapping::payroll_write(data);
                     match &existing {
@@ -211,7 +261,10 @@ impl Service {
                     (kid, before, RowCode::Relinked)
                 }
                 None => {
-                    let holders = self.store.mirrored_by_pin(connection.id, pin.as_str()).await?;
+                    let holders = self
+                        .store
+                        .mirrored_by_pin(connection.id, pin.as_str())
+                        .await?;
                     if let Some(holder) = holders.first() {
                         return Ok(Err((
                             RowCode::KleerConflict,
@@ -221,16 +274,27 @@ impl Service {
                             ),
                         )));
                     }
-                    let kid = client.create_user(&mapping::user_write(data, uwe, Some(&foreign_id))).await?;
-                    client.create_payroll_user(kid, &mapping::payroll_write(data)).await?;
+                    let kid = client
+                        .create_user(&mapping::user_write(data, uwe, Some(&foreign_id)))
+                        .await?;
+                    client
+                        .create_payroll_user(kid, &mapping::payroll_write(data))
+                        .await?;
                     (kid, None, RowCode::Created)
                 }
             };
             let changes = written(data, before.as_ref(), uwe);
             let after = after_export(before.as_ref(), data, uwe, kid, &foreign_id);
-            let link = Link { connection_id: connection.id, employee_id: employee.id, kleer_user_id: kid };
+            let link = Link {
+                connection_id: connection.id,
+                employee_id: employee.id,
+                kleer_user_id: kid,
+            };
             self.store.insert_link_with_mirror(link, &after).await?;
-            Ok::<_, RowError>(Ok(RowResult::new("", code).employee(employee.id).kleer_user(kid).changes(changes)))
+            Ok::<_, RowError>(Ok(RowResult::new("", code)
+                .employee(employee.id)
+                .kleer_user(kid)
+                .changes(changes)))
         };
         step.await.map_err(Into::<(RowCode, String)>::into)?
     }
@@ -241,15 +305,20 @@ impl Service {
         requested: Vec<Requested<EmployeeId>>,
     ) -> Result<BatchReport, SyncError> {
         let connection = self.resolve_connection(connection_id).await?;
-        let run = self.store.start_run(Some(connection.id), RunKind::Unlink.as_str()).await?;
+        let run = self
+            .store
+            .start_run(Some(connection.id), RunKind::Unlink.as_str())
+            .await?;
         let (mut rows, jobs) = self.prepare(&connection, &requested).await?;
         for job in jobs {
             let req = &requested[job.position];
             let row = match job.linked_to {
-                None => RowResult::new(&req.raw, RowCode::NotLinked).message("not linked to Kleer; nothing to unlink"),
+                None => RowResult::new(&req.raw, RowCode::NotLinked)
+                    .message("not linked to Kleer; nothing to unlink"),
                 Some(kid) => match self.store.delete_link(connection.id, job.employee.id).await {
                     Ok(true) => RowResult::new(&req.raw, RowCode::Unlinked).kleer_user(kid),
-                    Ok(false) => RowResult::new(&req.raw, RowCode::NotLinked).message("unlinked by another request meanwhile"),
+                    Ok(false) => RowResult::new(&req.raw, RowCode::NotLinked)
+                        .message("unlinked by another request meanwhile"),
                     Err(e) => failed(req, RowError::Store(e).into()),
                 },
             };
@@ -263,18 +332,33 @@ impl Service {
         run: crate::model::SyncRunId,
         rows: Vec<Option<RowResult>>,
     ) -> Result<BatchReport, SyncError> {
-        let rows: Vec<RowResult> = rows.into_iter().map(|r| r.expect("every row is answered")).collect();
-        let records = rows.iter().enumerate().map(|(i, r)| r.to_run_row(i)).collect();
+        let rows: Vec<RowResult> = rows
+            .into_iter()
+            .map(|r| r.expect("every row is answered"))
+            .collect();
+        let records = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.to_run_row(i))
+            .collect();
         let run = self.store.finish_run(run, records).await?;
         Ok(BatchReport { run, rows })
     }
 }
 
 /// The fields an export writes, as before (Kleer) and after (HR) values.
-fn written(data: &crate::model::EmployeeData, before: Option<&KleerEmployee>, use_work_email: bool) -> Vec<ValueChange> {
+fn written(
+    data: &crate::model::EmployeeData,
+    before: Option<&KleerEmployee>,
+    use_work_email: bool,
+) -> Vec<ValueChange> {
     export_changes(data, before, use_work_email)
         .into_iter()
         .filter(|c| c.changes)
-        .map(|c| ValueChange { field: c.field.to_string(), before: c.kleer_value, after: c.alexis_value })
+        .map(|c| ValueChange {
+            field: c.field.to_string(),
+            before: c.kleer_value,
+            after: c.alexis_value,
+        })
         .collect()
 }

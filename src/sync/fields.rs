@@ -14,7 +14,11 @@ pub struct FieldChange {
 
 /// The email field that maps to Kleer's one `email`, by the connection's setting.
 pub fn email_field(use_work_email: bool) -> &'static str {
-    if use_work_email { "workEmail" } else { "privateEmail" }
+    if use_work_email {
+        "workEmail"
+    } else {
+        "privateEmail"
+    }
 }
 
 /// Every mapped field as (name, HR value, Kleer value), in a fixed order. Either side may be
@@ -30,7 +34,11 @@ pub fn mapped_values(
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let name = if *name == "email" { email_field(use_work_email) } else { name };
+            let name = if *name == "email" {
+                email_field(use_work_email)
+            } else {
+                name
+            };
             let hr = hr_fields.as_ref().and_then(|f| f[i].clone());
             let kleer = kleer_fields.as_ref().and_then(|f| f[i].clone());
             (name, hr, kleer)
@@ -58,7 +66,11 @@ const FIELDS: [&str; 16] = [
 ];
 
 fn hr_values(d: &EmployeeData, use_work_email: bool) -> Vec<Option<String>> {
-    let email = if use_work_email { &d.work_email } else { &d.private_email };
+    let email = if use_work_email {
+        &d.work_email
+    } else {
+        &d.private_email
+    };
     let mut v = vec![
         non_empty(&d.first_name),
         non_empty(&d.last_name),
@@ -102,7 +114,12 @@ fn kleer_values(k: &KleerEmployee) -> Vec<Option<String>> {
 }
 
 fn address_values(a: &Address) -> [Option<String>; 4] {
-    [a.street.clone(), a.zip_code.clone(), a.city.clone(), a.country_code.clone()]
+    [
+        a.street.clone(),
+        a.zip_code.clone(),
+        a.city.clone(),
+        a.country_code.clone(),
+    ]
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -112,7 +129,11 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// What an export would write: every field HR has a value for that Kleer does not already
 /// hold. An empty HR value never erases a Kleer one.
-pub fn export_changes(hr: &EmployeeData, kleer: Option<&KleerEmployee>, use_work_email: bool) -> Vec<FieldChange> {
+pub fn export_changes(
+    hr: &EmployeeData,
+    kleer: Option<&KleerEmployee>,
+    use_work_email: bool,
+) -> Vec<FieldChange> {
     mapped_values(Some(hr), kleer, use_work_email)
         .into_iter()
         .map(|(field, alexis_value, kleer_value)| FieldChange {
@@ -136,16 +157,28 @@ pub fn after_export(
     let mut k = before.cloned().unwrap_or_default();
     k.user_id = user_id;
     k.foreign_id = Some(foreign_id.to_string());
-    k.name = format!("{} {}", hr.first_name.trim(), hr.last_name.trim()).trim().to_string();
+    k.name = format!("{} {}", hr.first_name.trim(), hr.last_name.trim())
+        .trim()
+        .to_string();
     k.active = true;
-    let email = if use_work_email { &hr.work_email } else { &hr.private_email };
+    let email = if use_work_email {
+        &hr.work_email
+    } else {
+        &hr.private_email
+    };
     overlay(&mut k.email, email);
-    overlay(&mut k.personal_identity_number, &hr.personal_identity_number.as_ref().map(|p| p.to_string()));
+    overlay(
+        &mut k.personal_identity_number,
+        &hr.personal_identity_number.as_ref().map(|p| p.to_string()),
+    );
     overlay(&mut k.phone, &hr.private_phone);
     overlay(&mut k.home_address.street, &hr.home_address.street);
     overlay(&mut k.home_address.zip_code, &hr.home_address.zip_code);
     overlay(&mut k.home_address.city, &hr.home_address.city);
-    overlay(&mut k.home_address.country_code, &hr.home_address.country_code);
+    overlay(
+        &mut k.home_address.country_code,
+        &hr.home_address.country_code,
+    );
     overlay(&mut k.tax_table, &hr.tax_table);
     overlay(&mut k.tax_column, &hr.tax_column);
     overlay(&mut k.clearing_number, &hr.clearing_number);
@@ -182,8 +215,21 @@ mod tests {
     #[test]
     fn an_unlinked_export_writes_every_filled_field_and_nothing_else() {
         let changes = export_changes(&anna(), None, false);
-        let written: Vec<_> = changes.iter().filter(|c| c.changes).map(|c| c.field).collect();
-        assert_eq!(written, ["firstName", "lastName", "personalIdentityNumber", "privateEmail", "monthlySalary"]);
+        let written: Vec<_> = changes
+            .iter()
+            .filter(|c| c.changes)
+            .map(|c| c.field)
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "firstName",
+                "lastName",
+                "personalIdentityNumber",
+                "privateEmail",
+                "monthlySalary"
+            ]
+        );
         assert!(changes.iter().all(|c| c.kleer_value.is_none()));
     }
 
@@ -193,10 +239,21 @@ mod tests {
         kleer.monthly_salary = Some(40000);
         kleer.phone = Some("070-1234567".into());
         let changes = export_changes(&anna(), Some(&kleer), false);
-        let written: Vec<_> = changes.iter().filter(|c| c.changes).map(|c| c.field).collect();
+        let written: Vec<_> = changes
+            .iter()
+            .filter(|c| c.changes)
+            .map(|c| c.field)
+            .collect();
         assert_eq!(written, ["monthlySalary"]);
         let phone = changes.iter().find(|c| c.field == "privatePhone").unwrap();
-        assert_eq!((phone.alexis_value.as_deref(), phone.kleer_value.as_deref(), phone.changes), (None, Some("070-1234567"), false));
+        assert_eq!(
+            (
+                phone.alexis_value.as_deref(),
+                phone.kleer_value.as_deref(),
+                phone.changes
+            ),
+            (None, Some("070-1234567"), false)
+        );
     }
 
     #[test]
@@ -209,7 +266,11 @@ mod tests {
 
     #[test]
     fn after_export_keeps_kleer_values_hr_lacks() {
-        let before = KleerEmployee { phone: Some("08-123".into()), name: "Old Name".into(), ..Default::default() };
+        let before = KleerEmployee {
+            phone: Some("08-123".into()),
+            name: "Old Name".into(),
+            ..Default::default()
+        };
         let after = after_export(Some(&before), &anna(), false, KleerUserId(9), "5");
         assert_eq!(after.name, "Anna Maria Svensson");
         assert_eq!(after.phone.as_deref(), Some("08-123"));

@@ -17,7 +17,10 @@ pub struct RefreshReport {
 }
 
 impl Service {
-    pub async fn refresh_mirror(&self, connection: &ConnectionRecord) -> Result<RefreshReport, SyncError> {
+    pub async fn refresh_mirror(
+        &self,
+        connection: &ConnectionRecord,
+    ) -> Result<RefreshReport, SyncError> {
         let client = self.client(connection)?;
         let (users, payroll) = tokio::try_join!(client.list_users(), client.list_payroll_users())?;
         let employees = mapping::kleer_employees(users, payroll);
@@ -25,7 +28,9 @@ impl Service {
         let dangling_links = if removed.is_empty() {
             Vec::new()
         } else {
-            self.store.links_for_kleer_users(connection.id, &removed).await?
+            self.store
+                .links_for_kleer_users(connection.id, &removed)
+                .await?
         };
         for link in &dangling_links {
             tracing::warn!(
@@ -33,18 +38,29 @@ impl Service {
                 "linked Kleer user no longer exists in Kleer"
             );
         }
-        Ok(RefreshReport { employees: employees.len(), removed, dangling_links })
+        Ok(RefreshReport {
+            employees: employees.len(),
+            removed,
+            dangling_links,
+        })
     }
 
     /// Refreshes the mirror when it is older than the configured age. A Kleer that cannot be
     /// reached leaves the last mirror in place: a slightly old view beats no view.
-    pub async fn ensure_fresh_mirror(&self, connection: &ConnectionRecord) -> Result<(), SyncError> {
+    pub async fn ensure_fresh_mirror(
+        &self,
+        connection: &ConnectionRecord,
+    ) -> Result<(), SyncError> {
         if self.is_fresh(connection) {
             return Ok(());
         }
         let _one_at_a_time = self.refresh_lock.lock().await;
         // Another request may have refreshed while this one waited.
-        let current = self.store.connection(connection.id).await?.ok_or(SyncError::ConnectionNotFound)?;
+        let current = self
+            .store
+            .connection(connection.id)
+            .await?
+            .ok_or(SyncError::ConnectionNotFound)?;
         if self.is_fresh(&current) {
             return Ok(());
         }
@@ -59,7 +75,10 @@ impl Service {
     }
 
     fn is_fresh(&self, connection: &ConnectionRecord) -> bool {
-        let max_age = chrono::Duration::from_std(self.settings.mirror_max_age).unwrap_or(chrono::Duration::MAX);
-        connection.mirror_refreshed_at.is_some_and(|at| chrono::Utc::now() - at < max_age)
+        let max_age = chrono::Duration::from_std(self.settings.mirror_max_age)
+            .unwrap_or(chrono::Duration::MAX);
+        connection
+            .mirror_refreshed_at
+            .is_some_and(|at| chrono::Utc::now() - at < max_age)
     }
 }

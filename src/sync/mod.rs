@@ -33,7 +33,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { kleer_timeout: Duration::from_secs(20), mirror_max_age: Duration::from_secs(300), kleer_concurrency: 8 }
+        Settings {
+            kleer_timeout: Duration::from_secs(20),
+            mirror_max_age: Duration::from_secs(300),
+            kleer_concurrency: 8,
+        }
     }
 }
 
@@ -59,7 +63,12 @@ pub struct Requested<T> {
 
 impl Service {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Service { store, settings, clients: Arc::default(), refresh_lock: Arc::default() }
+        Service {
+            store,
+            settings,
+            clients: Arc::default(),
+            refresh_lock: Arc::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -71,9 +80,16 @@ impl Service {
     }
 
     /// The connection a request means: the one named, or the only one there is.
-    pub async fn resolve_connection(&self, id: Option<ConnectionId>) -> Result<ConnectionRecord, SyncError> {
+    pub async fn resolve_connection(
+        &self,
+        id: Option<ConnectionId>,
+    ) -> Result<ConnectionRecord, SyncError> {
         match id {
-            Some(id) => self.store.connection(id).await?.ok_or(SyncError::ConnectionNotFound),
+            Some(id) => self
+                .store
+                .connection(id)
+                .await?
+                .ok_or(SyncError::ConnectionNotFound),
             None => {
                 let mut all = self.store.connections(2).await?;
                 match all.len() {
@@ -86,7 +102,11 @@ impl Service {
     }
 
     pub(crate) fn client(&self, connection: &ConnectionRecord) -> Result<KleerClient, KleerError> {
-        let key = (connection.base_url.clone(), connection.company_id.clone(), connection.token.clone());
+        let key = (
+            connection.base_url.clone(),
+            connection.company_id.clone(),
+            connection.token.clone(),
+        );
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((cached_key, client)) = clients.get(&connection.id)
             && *cached_key == key
@@ -107,5 +127,7 @@ impl Service {
 /// Drops repeats, keeping the first of each: a row repeated in one batch is acted on once.
 pub(crate) fn first_occurrences<T: Eq + std::hash::Hash + Copy>(ids: &[Requested<T>]) -> Vec<bool> {
     let mut seen = std::collections::HashSet::new();
-    ids.iter().map(|r| r.id.is_none_or(|id| seen.insert(id))).collect()
+    ids.iter()
+        .map(|r| r.id.is_none_or(|id| seen.insert(id)))
+        .collect()
 }

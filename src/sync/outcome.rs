@@ -66,8 +66,14 @@ pub enum RunKind {
 }
 
 impl RunKind {
-    const ALL: [RunKind; 6] =
-        [RunKind::Export, RunKind::Unlink, RunKind::Match, RunKind::SetImportAction, RunKind::Import, RunKind::Refresh];
+    const ALL: [RunKind; 6] = [
+        RunKind::Export,
+        RunKind::Unlink,
+        RunKind::Match,
+        RunKind::SetImportAction,
+        RunKind::Import,
+        RunKind::Refresh,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -95,7 +101,13 @@ impl RowOutcome {
     }
 
     pub fn parse(text: &str) -> Option<RowOutcome> {
-        [RowOutcome::Succeeded, RowOutcome::Skipped, RowOutcome::Failed].into_iter().find(|o| o.as_str() == text)
+        [
+            RowOutcome::Succeeded,
+            RowOutcome::Skipped,
+            RowOutcome::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == text)
     }
 }
 
@@ -174,7 +186,11 @@ impl RowResult {
     pub fn from_record(record: &RunRowRecord) -> Self {
         RowResult {
             requested_id: record.subject_id.clone(),
-            code: record.code.as_deref().and_then(RowCode::parse).unwrap_or(RowCode::Internal),
+            code: record
+                .code
+                .as_deref()
+                .and_then(RowCode::parse)
+                .unwrap_or(RowCode::Internal),
             message: record.message.clone(),
             employee_id: record.employee_id.map(EmployeeId),
             kleer_user_id: record.kleer_user_id.map(KleerUserId),

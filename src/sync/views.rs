@@ -29,11 +29,18 @@ impl<T> Page<T> {
     pub fn cut(mut rows: Vec<T>, limit: usize) -> Self {
         let has_next_page = rows.len() > limit;
         rows.truncate(limit);
-        Page { rows, has_next_page }
+        Page {
+            rows,
+            has_next_page,
+        }
     }
 }
 
-pub fn export_filter(connection: &ConnectionRecord, tab: ExportTab, search: Option<String>) -> EmployeeFilter {
+pub fn export_filter(
+    connection: &ConnectionRecord,
+    tab: ExportTab,
+    search: Option<String>,
+) -> EmployeeFilter {
     let link = match tab {
         ExportTab::Alexis => EmployeeLinkFilter::Unlinked(connection.id),
         ExportTab::Linked => EmployeeLinkFilter::Linked(connection.id),

@@ -1,0 +1,148 @@
+//! HTTP: the axum router (GraphQL, GraphiQL, health) and the `serve` start-up sequence. Nothing
+//! here knows a business rule.
+
+use crate::config::ServeArgs;
+use crate::graphql::{self, AppSchema, Limits, Loaders};
+use crate::store::{NewConnection, Store};
+use crate::sync::{Service, Settings};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::time::Duration;
+
+#[derive(Clone)]
+struct AppState {
+    schema: AppSchema,
+    service: Service,
+}
+
+/// The whole HTTP surface of the server.
+pub fn router(service: Service, limits: &Limits) -> Router {
+    let state = AppState {
+        schema: graphql::build_schema(service.clone(), limits),
+        service,
+    };
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/health", get(health))
+        .with_state(state)
+}
+
+async fn graphql_handler(
+    State(state): State<AppState>,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    // Loaders are per request: they batch the lookups of one response and cache nothing beyond it.
+    let request = request
+        .into_inner()
+        .data(Loaders::new(state.service.store()));
+    state.schema.execute(request).await.into()
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("kleer-sync")
+            .finish(),
+    )
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let database = match state.service.store().backend() {
+        crate::store::Backend::Sqlite => "sqlite",
+        crate::store::Backend::Postgres => "postgres",
+    };
+    Json(serde_json::json!({ "status": "ok", "database": database }))
+}
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
+    #[error("set all of KLEER_BASE_URL, KLEER_COMPANY_ID and KLEER_TOKEN, or none of them")]
+    PartialKleerConfig,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn settings(args: &ServeArgs) -> Settings {
+    Settings {
+        kleer_timeout: Duration::from_secs(args.kleer_timeout_secs.max(1)),
+        mirror_max_age: Duration::from_secs(args.mirror_max_age_secs),
+        kleer_concurrency: args.kleer_concurrency.max(1),
+    }
+}
+
+/// Opens the database, makes sure a Kleer connection exists (the configured one, or the demo
+/// sandbox), then serves until Ctrl-C or SIGTERM.
+pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let store = Store::open(&args.database.database_url, args.database.db_connections).await?;
+    tracing::info!(database = ?store.backend(), "database ready");
+    let service = Service::new(store, settings(&args));
+
+    // Kept alive for as long as the server runs.
+    let _demo_sandbox = match (
+        &args.kleer_base_url,
+        &args.kleer_company_id,
+        &args.kleer_token,
+    ) {
+        (Some(base_url), Some(company_id), Some(token)) => {
+            let connection = service
+                .ensure_configured_connection(NewConnection {
+                    label: "Kleer".into(),
+                    base_url: base_url.trim_end_matches('/').to_string(),
+                    company_id: company_id.clone(),
+                    token: token.clone(),
+                    use_work_email: args.kleer_use_work_email,
+                    is_demo: false,
+                })
+                .await?;
+            tracing::info!(connection = %connection.id, base_url = %connection.base_url, "Kleer connection configured");
+            None
+        }
+        (None, None, None) => {
+            crate::demo::start_if_needed(&service, args.demo_seed, &args.demo_state).await?
+        }
+        _ => return Err(StartError::PartialKleerConfig),
+    };
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    tracing::info!(
+        "kleer-sync listening on http://{}/graphql",
+        listener.local_addr()?
+    );
+    axum::serve(listener, router(service, &Limits::default()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+}
