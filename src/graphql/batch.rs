@@ -127,10 +127,7 @@ impl EmployeeRowResult {
             .load_one(id)
             .await
             .map_err(super::loaders::load_error)?;
-        Ok(employee.map(|employee| ExportRow {
-            employee,
-            connection: self.connection.clone(),
-        }))
+        Ok(employee.map(|employee| ExportRow::new(employee, self.connection.clone())))
     }
 }
 

@@ -25,10 +25,23 @@ pub enum ExportTab {
 pub struct ExportRow {
     pub employee: crate::model::Employee,
     pub connection: Arc<ConnectionRecord>,
+    /// The Kleer side when the whole page's was loaded up front (None: look it up).
+    preloaded: Option<Option<KleerSide>>,
 }
 
 impl ExportRow {
+    pub fn new(employee: crate::model::Employee, connection: Arc<ConnectionRecord>) -> Self {
+        ExportRow {
+            employee,
+            connection,
+            preloaded: None,
+        }
+    }
+
     async fn kleer_side(&self, ctx: &Context<'_>) -> Result<Option<KleerSide>> {
+        if let Some(side) = &self.preloaded {
+            return Ok(side.clone());
+        }
         let key = (self.connection.id, self.employee.id);
         super::loaders(ctx)
             .kleer_side
@@ -36,6 +49,32 @@ impl ExportRow {
             .await
             .map_err(load_error)
     }
+}
+
+/// Rows of one page with the Kleer side of all of them read in one batch: one statement
+/// whatever the page size, however long resolving the rows' other fields takes.
+pub async fn page_rows(
+    ctx: &Context<'_>,
+    employees: Vec<crate::model::Employee>,
+    connection: &Arc<ConnectionRecord>,
+) -> Result<Vec<ExportRow>> {
+    let keys = employees.iter().map(|e| (connection.id, e.id));
+    let mut sides = super::loaders(ctx)
+        .kleer_side
+        .load_many(keys)
+        .await
+        .map_err(load_error)?;
+    Ok(employees
+        .into_iter()
+        .map(|employee| {
+            let side = sides.remove(&(connection.id, employee.id));
+            ExportRow {
+                employee,
+                connection: connection.clone(),
+                preloaded: Some(side),
+            }
+        })
+        .collect())
 }
 
 #[Object]

@@ -57,15 +57,24 @@ impl QueryRoot {
             .export_page(&connection, &filter, after.as_ref().map(|a| &a.0), first)
             .await
             .api()?;
-        Ok(employee_edges(
-            page,
+        let cursors: Vec<EmployeeKey> = page
+            .rows
+            .iter()
+            .map(|e| EmployeeKey(employee_cursor(e)))
+            .collect();
+        let rows = super::export::page_rows(ctx, page.rows, &connection).await?;
+        let mut result = Connection::with_additional_fields(
             after.is_some(),
+            page.has_next_page,
             EmployeeTotal(filter),
-            |employee| ExportRow {
-                employee,
-                connection: connection.clone(),
-            },
-        ))
+        );
+        result.edges.extend(
+            cursors
+                .into_iter()
+                .zip(rows)
+                .map(|(cursor, row)| Edge::new(cursor, row)),
+        );
+        Ok(result)
     }
 
     /// The HR register, by last name then first name.

@@ -23,7 +23,9 @@ use diesel::connection::InstrumentationEvent;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
@@ -71,6 +73,8 @@ enum Pools {
     Postgres(Pool<AsyncPgConnection>),
 }
 
+// Lives for one query block on the stack; boxing the larger variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum DbConn {
     Sqlite(Object<SqliteConn>),
     Postgres(Object<AsyncPgConnection>),
@@ -109,6 +113,7 @@ impl Store {
             migrate::run_postgres(url).await?;
             let counter = statements.clone();
             let mut config = ManagerConfig::<AsyncPgConnection>::default();
+            config.recycling_method = RecyclingMethod::Fast;
             config.custom_setup = Box::new(move |url| {
                 let counter = counter.clone();
                 async move {
@@ -130,6 +135,7 @@ impl Store {
             migrate::run_sqlite(&path).await?;
             let counter = statements.clone();
             let mut config = ManagerConfig::<SqliteConn>::default();
+            config.recycling_method = RecyclingMethod::Fast;
             config.custom_setup = Box::new(move |path| {
                 let counter = counter.clone();
                 async move {
@@ -165,6 +171,8 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    // Connections are checked out without a `SELECT 1` first (RecyclingMethod::Fast): a broken
+    // one fails its query and is dropped, which costs less than a round trip on every request.
     pub(crate) async fn pooled(&self) -> StoreResult<DbConn> {
         let conn = match &self.pools {
             Pools::Sqlite(pool) => DbConn::Sqlite(

@@ -269,7 +269,7 @@ impl Service {
                         return Ok(Err((
                             RowCode::KleerConflict,
                             format!(
-                                "Kleer user {} ({}) already has this personal identity number; match them in the Import view",
+                                "Kleer user {} ({}) already has this personal identity number: pair them with Match in the Import view",
                                 holder.employee.user_id, holder.employee.name
                             ),
                         )));

@@ -58,7 +58,13 @@ impl Service {
         after: Option<&EmployeeCursor>,
         first: usize,
     ) -> Result<Page<Employee>, SyncError> {
-        self.ensure_fresh_mirror(connection).await?;
+        // The rows are HR's; without Kleer they still show, with the Kleer side as last seen.
+        match self.ensure_fresh_mirror(connection).await {
+            Err(SyncError::Kleer(e)) => {
+                tracing::warn!(connection = %connection.id, error = %e, "Kleer unreachable")
+            }
+            other => other?,
+        }
         let rows = self.store.employee_page(filter, after, first + 1).await?;
         Ok(Page::cut(rows, first))
     }

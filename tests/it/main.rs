@@ -1,1 +1,10 @@
+//! One integration-test binary (each binary links the whole server): modules per story.
 
+mod support;
+
+mod employees;
+mod export;
+mod runs;
+mod schema;
+mod statements;
+mod views;
