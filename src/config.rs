@@ -111,7 +111,8 @@ pub struct SandboxArgs {
     #[arg(long, env = "KLEER_SANDBOX_COMPANY_ID", default_value = "1")]
     pub company_id: String,
 
-    /// Demo employees to start with; 0 starts with only the integration user.
+    /// Demo employees to start with; 0 starts with none (only the integration user and an
+    /// accountant, who have no payroll agreement).
     #[arg(long, default_value_t = 20)]
     pub seed: usize,
 

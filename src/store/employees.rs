@@ -4,7 +4,7 @@
 use super::schema::{employees, links};
 use super::{Store, StoreError, StoreResult, db_run, now};
 use crate::model::{
-    Address, ConnectionId, Employee, EmployeeData, EmployeeId, PersonalIdentityNumber,
+    Address, ConnectionId, Employee, EmployeeData, EmployeeId, PersonalIdentityNumber, email_key,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
@@ -45,6 +45,8 @@ struct EmployeeForm<'a> {
     personal_identity_number: Option<&'a str>,
     private_email: Option<&'a str>,
     work_email: Option<&'a str>,
+    private_email_key: Option<String>,
+    work_email_key: Option<String>,
     private_phone: Option<&'a str>,
     employee_number: Option<&'a str>,
     street: Option<&'a str>,
@@ -71,6 +73,8 @@ impl<'a> EmployeeForm<'a> {
             personal_identity_number: d.personal_identity_number.as_ref().map(|p| p.as_str()),
             private_email: d.private_email.as_deref(),
             work_email: d.work_email.as_deref(),
+            private_email_key: d.private_email.as_deref().map(email_key),
+            work_email_key: d.work_email.as_deref().map(email_key),
             private_phone: d.private_phone.as_deref(),
             employee_number: d.employee_number.as_deref(),
             street: d.home_address.street.as_deref(),

@@ -5,7 +5,7 @@ use super::bulk::BulkInsert;
 use super::employees::{search_text, sort_key};
 use super::schema::{kleer_connections, kleer_employees, links};
 use super::{Store, StoreResult, db_run, now};
-use crate::model::{Address, ConnectionId, EmployeeId, KleerEmployee, KleerUserId};
+use crate::model::{Address, ConnectionId, EmployeeId, KleerEmployee, KleerUserId, email_key};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -77,6 +77,7 @@ pub(crate) struct MirrorForm {
     foreign_id: Option<String>,
     name: String,
     email: Option<String>,
+    email_key: Option<String>,
     active: bool,
     personal_identity_number: Option<String>,
     phone: Option<String>,
@@ -105,6 +106,7 @@ impl MirrorForm {
             foreign_id: k.foreign_id.clone(),
             name: k.name.clone(),
             email: k.email.clone(),
+            email_key: k.email.as_deref().map(email_key),
             active: k.active,
             personal_identity_number: k.personal_identity_number.clone(),
             phone: k.phone.clone(),
@@ -203,6 +205,20 @@ impl Store {
                 upsert_mirror_row!(tx, form);
                 Ok::<_, diesel::result::Error>(())
             })
+            .await?
+        });
+        Ok(())
+    }
+
+    /// Forgets one Kleer employee that Kleer no longer has.
+    pub async fn remove_mirrored(&self, cid: ConnectionId, kid: KleerUserId) -> StoreResult<()> {
+        db_run!(self, |conn| {
+            diesel::delete(
+                kleer_employees::table
+                    .filter(kleer_employees::connection_id.eq(cid.0))
+                    .filter(kleer_employees::kleer_user_id.eq(kid.0)),
+            )
+            .execute(conn)
             .await?
         });
         Ok(())

@@ -52,7 +52,7 @@ pub(crate) fn kleer_failure(e: &KleerError) -> (RowCode, String) {
             RowCode::KleerUnavailable
         }
     };
-    (code, format!("Kleer: {e}"))
+    (code, e.to_string())
 }
 
 fn failed(requested: &Requested<EmployeeId>, (code, message): (RowCode, String)) -> RowResult {
@@ -154,15 +154,18 @@ impl Service {
             .map(|m| (m.employee.user_id, m.employee))
             .collect();
 
+        let known: std::collections::HashSet<EmployeeId> = employees.keys().copied().collect();
         let firsts = first_occurrences(requested);
         let mut rows = Vec::with_capacity(requested.len());
         let mut jobs = Vec::new();
         for (position, req) in requested.iter().enumerate() {
             let row = if !firsts[position] {
-                Some(
-                    RowResult::new(&req.raw, RowCode::DuplicateInBatch)
-                        .message("repeated in this batch; acted on once"),
-                )
+                let row = RowResult::new(&req.raw, RowCode::DuplicateInBatch)
+                    .message("repeated in this batch; acted on once");
+                Some(match req.id.filter(|id| known.contains(id)) {
+                    Some(id) => row.employee(id),
+                    None => row,
+                })
             } else {
                 match req.id.and_then(|id| employees.remove(&id)) {
                     None => Some(
@@ -220,7 +223,19 @@ impl Service {
             self.store.upsert_mirror(connection.id, &after).await?;
             Ok::<_, RowError>(())
         };
-        write.await.map_err(Into::<(RowCode, String)>::into)?;
+        if let Err(e) = write.await {
+            if matches!(e, RowError::Kleer(KleerError::NotFound)) {
+                // Kleer no longer has the user: stop showing it as the employee's Kleer side.
+                if let Err(e) = self.store.remove_mirrored(connection.id, kid).await {
+                    tracing::error!(error = %e, "could not forget a Kleer user that is gone");
+                }
+                return Err((
+                    RowCode::KleerNotFound,
+                    format!("Kleer no longer has user {kid}; unlink the employee and export again"),
+                ));
+            }
+            return Err(e.into());
+        }
         Ok(RowResult::new("", RowCode::Updated)
             .employee(job.employee.id)
             .kleer_user(kid)
@@ -235,10 +250,27 @@ impl Service {
     ) -> Result<RowResult, (RowCode, String)> {
         let employee = &job.employee;
         let data = &employee.data;
-        let (Some(pin), Some(_)) = (&data.personal_identity_number, data.start_date) else {
+        let missing: Vec<&str> = [
+            (
+                "personalIdentityNumber",
+                data.personal_identity_number.is_none(),
+            ),
+            ("startDate", data.start_date.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(field, absent)| absent.then_some(field))
+        .collect();
+        let Some(pin) = data
+            .personal_identity_number
+            .as_ref()
+            .filter(|_| missing.is_empty())
+        else {
             return Err((
                 RowCode::MissingRequiredField,
-                "Kleer needs a personal identity number and a start date to create a payroll agreement".into(),
+                format!(
+                    "Kleer needs {} to create a payroll agreement",
+                    missing.join(" and ")
+                ),
             ));
         };
         let foreign_id = employee.id.to_string();
@@ -266,13 +298,14 @@ impl Service {
                         .mirrored_by_pin(connection.id, pin.as_str())
                         .await?;
                     if let Some(holder) = holders.first() {
-                        return Ok(Err((
-                            RowCode::KleerConflict,
-                            format!(
-                                "Kleer user {} ({}) already has this personal identity number: pair them with Match in the Import view",
-                                holder.employee.user_id, holder.employee.name
-                            ),
-                        )));
+                        let message = format!(
+                            "Kleer user {} ({}) already has this personal identity number: pair them with Match in the Import view",
+                            holder.employee.user_id, holder.employee.name
+                        );
+                        return Ok(Ok(RowResult::new("", RowCode::KleerConflict)
+                            .message(message)
+                            .employee(employee.id)
+                            .kleer_user(holder.employee.user_id)));
                     }
                     let kid = client
                         .create_user(&mapping::user_write(data, uwe, Some(&foreign_id)))

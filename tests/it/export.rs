@@ -126,6 +126,7 @@ async fn a_row_repeated_in_one_batch_is_exported_once(db: Db) {
         .await;
     let payload = app.export(&[&id, &id]).await;
     assert_eq!(codes(&payload), ["CREATED", "DUPLICATE_IN_BATCH"]);
+    assert_eq!(payload["results"][1]["row"]["linked"], true);
     assert_eq!(payload["results"][1]["outcome"], "SKIPPED");
     assert_eq!(app.kleer_users_with_foreign_id(&foreign_id(&id)), 1);
 }
@@ -149,14 +150,47 @@ async fn kleer_needs_a_personal_identity_number_and_a_start_date(db: Db) {
     let no_pin = app.create_employee(json!({})).await;
     let payload = app.export(&[&no_pin]).await;
     assert_eq!(codes(&payload), ["MISSING_REQUIRED_FIELD"]);
-    assert!(
-        payload["results"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("personal identity number")
+    assert_eq!(
+        payload["results"][0]["message"],
+        "Kleer needs personalIdentityNumber to create a payroll agreement"
+    );
+    let no_start = app
+        .create_employee(json!({ "personalIdentityNumber": "19811218-9876", "startDate": null }))
+        .await;
+    let payload = app.export(&[&no_start]).await;
+    assert_eq!(
+        payload["results"][0]["message"],
+        "Kleer needs startDate to create a payroll agreement"
     );
     assert_eq!(app.sandbox.employee_count(), 0);
     assert_eq!(app.kleer_users_with_foreign_id(&foreign_id(&no_pin)), 0);
+}
+
+async fn a_kleer_user_removed_in_kleer_is_reported_and_no_longer_shown(db: Db) {
+    let app = TestApp::start(db).await;
+    let id = app
+        .create_employee(json!({ "personalIdentityNumber": "19811218-9876" }))
+        .await;
+    let created = app.export(&[&id]).await;
+    let kleer_id = created["results"][0]["row"]["kleerEmployee"]["kleerUserId"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        app.sandbox
+            .remove_user(kleer_sync::model::KleerUserId(kleer_id))
+    );
+
+    let payload = app.export(&[&id]).await;
+    assert_eq!(codes(&payload), ["KLEER_NOT_FOUND"]);
+    assert_eq!(
+        payload["results"][0]["row"],
+        json!({ "linked": true, "kleerEmployee": null })
+    );
+    assert_eq!(
+        app.sandbox.employee_count(),
+        0,
+        "nothing was created in its place"
+    );
 }
 
 async fn a_kleer_user_with_the_same_person_is_a_conflict_not_a_duplicate(db: Db) {
@@ -308,6 +342,7 @@ on_both_databases!(
     a_row_repeated_in_one_batch_is_exported_once,
     unknown_and_malformed_ids_fail_their_own_rows_only,
     kleer_needs_a_personal_identity_number_and_a_start_date,
+    a_kleer_user_removed_in_kleer_is_reported_and_no_longer_shown,
     a_kleer_user_with_the_same_person_is_a_conflict_not_a_duplicate,
     unlink_removes_the_link_and_leaves_kleer_alone,
     exporting_after_an_unlink_finds_the_same_kleer_user_again,

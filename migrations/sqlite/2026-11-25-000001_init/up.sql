@@ -5,6 +5,8 @@ CREATE TABLE employees (
     personal_identity_number TEXT UNIQUE,
     private_email TEXT,
     work_email TEXT,
+    private_email_key TEXT,
+    work_email_key TEXT,
     private_phone TEXT,
     employee_number TEXT,
     street TEXT,
@@ -24,6 +26,8 @@ CREATE TABLE employees (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX employees_sort ON employees (sort_key, id);
+CREATE INDEX employees_private_email ON employees (private_email_key);
+CREATE INDEX employees_work_email ON employees (work_email_key);
 
 CREATE TABLE kleer_connections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +58,7 @@ CREATE TABLE kleer_employees (
     foreign_id TEXT,
     name TEXT NOT NULL,
     email TEXT,
+    email_key TEXT,
     active BOOLEAN NOT NULL,
     personal_identity_number TEXT,
     phone TEXT,
@@ -75,6 +80,7 @@ CREATE TABLE kleer_employees (
 );
 CREATE INDEX kleer_employees_sort ON kleer_employees (connection_id, sort_key, kleer_user_id);
 CREATE INDEX kleer_employees_pin ON kleer_employees (connection_id, personal_identity_number);
+CREATE INDEX kleer_employees_email ON kleer_employees (connection_id, email_key);
 
 CREATE TABLE import_decisions (
     connection_id BIGINT NOT NULL REFERENCES kleer_connections (id) ON DELETE CASCADE,
@@ -82,7 +88,8 @@ CREATE TABLE import_decisions (
     action TEXT NOT NULL,
     employee_id BIGINT REFERENCES employees (id) ON DELETE CASCADE,
     updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (connection_id, kleer_user_id)
+    PRIMARY KEY (connection_id, kleer_user_id),
+    UNIQUE (connection_id, employee_id)
 );
 
 CREATE TABLE sync_runs (
