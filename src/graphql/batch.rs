@@ -31,6 +31,16 @@ pub enum RowCodeEnum {
     Relinked,
     /// The link is gone; Kleer was not touched.
     Unlinked,
+    /// Imported: the Kleer employee is now linked to the matched HR employee.
+    Linked,
+    /// The pair chosen by hand is stored; the row's action is now MATCH_MANUALLY.
+    Matched,
+    /// The row's action is stored until it is imported or changed.
+    ActionSet,
+    /// The Kleer employee is gone from Kleer (a refresh found it missing).
+    KleerRemoved,
+    /// The row's action writes nothing (DO_NOTHING, or a prefer action on a linked row).
+    NothingToDo,
     /// Nothing to unlink.
     NotLinked,
     /// The same row appeared earlier in this batch and was acted on there.
@@ -43,6 +53,16 @@ pub enum RowCodeEnum {
     KleerConflict,
     /// The employee or the Kleer user is linked already.
     AlreadyLinked,
+    /// The action needs an HR employee matched to the row, and there is none.
+    NoMatch,
+    /// The HR employee is linked to another Kleer employee.
+    EmployeeAlreadyLinked,
+    /// The HR employee is matched by hand to another Kleer employee.
+    EmployeeAlreadyMatched,
+    /// Another HR employee holds the personal identity number the import would write.
+    PersonalIdentityNumberTaken,
+    /// Kleer's values break an HR rule; the message names the fields.
+    InvalidKleerData,
     /// The linked Kleer user no longer exists in Kleer.
     KleerNotFound,
     /// Kleer refused the write; the message is Kleer's.

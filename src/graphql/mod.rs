@@ -6,6 +6,7 @@ mod employee;
 mod errors;
 mod export;
 mod ids;
+mod import;
 mod kleer;
 mod loaders;
 mod mutation;

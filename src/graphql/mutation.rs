@@ -10,12 +10,19 @@ use super::employee::{
 };
 use super::errors::ApiResult;
 use super::ids;
+use super::import::{
+    ImportEmployeesInput, ImportEmployeesPayload, ImportRow, MatchEmployeesInput,
+    MatchEmployeesPayload, RefreshKleerEmployeesInput, RefreshKleerEmployeesPayload,
+    SetImportActionInput, SetImportActionPayload, requested_kleer, requested_pairs,
+};
 use super::kleer::{
     CreateKleerConnectionInput, KleerConnection, KleerConnectionPayload, UpdateKleerConnectionInput,
 };
 use super::service;
+use crate::model::KleerUserId;
 use crate::sync::connections::ConnectionInput;
 use async_graphql::{Context, Object, Result};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct MutationRoot;
@@ -65,6 +72,97 @@ impl MutationRoot {
         Ok(UnlinkEmployeesPayload::new(report, |row| {
             EmployeeRowResult::new(row, &connection)
         }))
+    }
+
+    /// Pairs Kleer employees with HR employees chosen by hand (the Match button); each pair's
+    /// action becomes MATCH_MANUALLY.
+    async fn match_employees(
+        &self,
+        ctx: &Context<'_>,
+        input: MatchEmployeesInput,
+    ) -> Result<MatchEmployeesPayload> {
+        let service = service(ctx);
+        let connection = Arc::new(
+            service
+                .resolve_connection(connection_node(&input.connection_id)?)
+                .await
+                .api()?,
+        );
+        let pairs = requested_pairs(input.matches, connection.id);
+        let report = service
+            .match_employees(Some(connection.id), pairs)
+            .await
+            .api()?;
+        let mut rows = rows_after(ctx, &connection, &report).await?;
+        Ok(MatchEmployeesPayload::new(report, &mut rows))
+    }
+
+    /// Sets the action to be performed on rows of the Import view (the Create, Prefer Alexis,
+    /// Prefer Kleer and Do nothing buttons).
+    async fn set_import_action(
+        &self,
+        ctx: &Context<'_>,
+        input: SetImportActionInput,
+    ) -> Result<SetImportActionPayload> {
+        let service = service(ctx);
+        let connection = Arc::new(
+            service
+                .resolve_connection(connection_node(&input.connection_id)?)
+                .await
+                .api()?,
+        );
+        let ids = requested_kleer(input.kleer_employee_ids, connection.id);
+        let report = service
+            .set_import_action(Some(connection.id), ids, input.action.into())
+            .await
+            .api()?;
+        let mut rows = rows_after(ctx, &connection, &report).await?;
+        Ok(SetImportActionPayload::new(report, &mut rows))
+    }
+
+    /// Carries out each row's action. Rows end linked; nothing is written to Kleer.
+    async fn import_employees(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportEmployeesInput,
+    ) -> Result<ImportEmployeesPayload> {
+        let service = service(ctx);
+        let connection = Arc::new(
+            service
+                .resolve_connection(connection_node(&input.connection_id)?)
+                .await
+                .api()?,
+        );
+        let ids = requested_kleer(input.kleer_employee_ids, connection.id);
+        let report = service
+            .import_employees(Some(connection.id), ids)
+            .await
+            .api()?;
+        let mut rows = rows_after(ctx, &connection, &report).await?;
+        Ok(ImportEmployeesPayload::new(report, &mut rows))
+    }
+
+    /// Reads every Kleer employee of the connection again (two calls to Kleer).
+    async fn refresh_kleer_employees(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshKleerEmployeesInput,
+    ) -> Result<RefreshKleerEmployeesPayload> {
+        let service = service(ctx);
+        let connection_id = connection_node(&input.connection_id)?;
+        let (report, batch) = service.refresh_kleer_employees(connection_id).await.api()?;
+        let dangling: Vec<_> = report
+            .dangling_links
+            .iter()
+            .map(|l| l.employee_id)
+            .collect();
+        let employees = service.store().employees_by_ids(&dangling).await.api()?;
+        Ok(RefreshKleerEmployeesPayload {
+            kleer_employee_count: report.employees as i32,
+            removed_kleer_user_ids: report.removed.iter().map(|k| k.0).collect(),
+            dangling_links: employees.into_iter().map(Employee).collect(),
+            run: super::runs::SyncRun(batch.run),
+        })
     }
 
     async fn create_employee(
@@ -157,6 +255,37 @@ impl MutationRoot {
             service(ctx).update_connection(id, changes).await.api()?,
         ))
     }
+}
+
+/// The Import view rows of a batch as they stand after it, read only when the client asks.
+async fn rows_after(
+    ctx: &Context<'_>,
+    connection: &Arc<crate::store::ConnectionRecord>,
+    report: &crate::sync::outcome::BatchReport,
+) -> Result<HashMap<KleerUserId, ImportRow>> {
+    if !ctx.look_ahead().field("results").field("row").exists() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<KleerUserId> = report.rows.iter().filter_map(|r| r.kleer_user_id).collect();
+    let service = service(ctx);
+    let mirrored = service
+        .store()
+        .mirrored_by_ids(connection.id, &ids)
+        .await
+        .api()?;
+    let rows = service.import_rows(connection, mirrored).await.api()?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.kleer.employee.user_id,
+                ImportRow {
+                    row,
+                    connection: connection.clone(),
+                },
+            )
+        })
+        .collect())
 }
 
 fn connection_payload(

@@ -1,8 +1,8 @@
 //! Cursor paging arguments: page sizes within bounds, opaque keyset cursors.
 
 use super::errors::{BAD_USER_INPUT, coded};
-use crate::model::EmployeeId;
-use crate::store::{EmployeeCursor, EmployeeFilter};
+use crate::model::{EmployeeId, KleerUserId};
+use crate::store::{EmployeeCursor, EmployeeFilter, KleerCursor, KleerFilter};
 use crate::sync::views::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use async_graphql::connection::CursorType;
 use async_graphql::{Context, Object, Result};
@@ -45,6 +45,38 @@ impl CursorType for EmployeeKey {
 
     fn encode_cursor(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!("{}:{}", (self.0).1, (self.0).0))
+    }
+}
+
+/// Position in an alphabetical list of Kleer employees.
+pub struct KleerKey(pub KleerCursor);
+
+impl CursorType for KleerKey {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let EmployeeKey((key, id)) = EmployeeKey::decode_cursor(s)?;
+        Ok(KleerKey((key, KleerUserId(id.0))))
+    }
+
+    fn encode_cursor(&self) -> String {
+        EmployeeKey(((self.0).0.clone(), EmployeeId((self.0).1.0))).encode_cursor()
+    }
+}
+
+/// `totalCount` of a Kleer employee list, counted only when a client asks for it.
+pub struct KleerTotal(pub KleerFilter);
+
+#[Object]
+impl KleerTotal {
+    /// Rows in the whole list (all pages) with the current tab and search.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        use super::errors::ApiResult;
+        super::service(ctx)
+            .store()
+            .mirror_count(&self.0)
+            .await
+            .api()
     }
 }
 

@@ -4,12 +4,16 @@ use super::employee::Employee;
 use super::errors::ApiResult;
 use super::export::{ExportRow, ExportTab};
 use super::ids::{self, NodeId};
+use super::import::{ImportRow, ImportTab};
 use super::kleer::{KleerConnection, KleerEmployee};
 use super::loaders::load_error;
-use super::paging::{self, EmployeeKey, EmployeeTotal, KnownTotal, NumberKey};
+use super::paging::{
+    self, EmployeeKey, EmployeeTotal, KleerKey, KleerTotal, KnownTotal, NumberKey,
+};
 use super::runs::SyncRun;
 use super::{Node, loaders, service};
-use crate::store::{EmployeeFilter, EmployeeLinkFilter, employee_cursor};
+use crate::store::{EmployeeFilter, EmployeeLinkFilter, employee_cursor, kleer_cursor};
+use crate::sync::import::import_filter;
 use crate::sync::views::{self, Page};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
@@ -74,6 +78,46 @@ impl QueryRoot {
                 .zip(rows)
                 .map(|(cursor, row)| Edge::new(cursor, row)),
         );
+        Ok(result)
+    }
+
+    /// The Import view of a connection: its Kleer employees, by last name then first name.
+    async fn import_view(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "May be left out while exactly one connection exists.")]
+        connection_id: Option<ID>,
+        #[graphql(default_with = "ImportTab::New")] tab: ImportTab,
+        #[graphql(desc = "Matches names, personal identity numbers and emails.")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<KleerKey, ImportRow, KleerTotal>> {
+        let first = paging::page_size(first)?;
+        let after: Option<KleerKey> = paging::decode(after)?;
+        let connection_id = super::batch::connection_node(&connection_id)?;
+        let service = service(ctx);
+        let connection = Arc::new(service.resolve_connection(connection_id).await.api()?);
+        let filter = import_filter(&connection, tab.into(), search);
+        let page = service
+            .import_page(&connection, &filter, after.as_ref().map(|a| &a.0), first)
+            .await
+            .api()?;
+        let mut result = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            KleerTotal(filter),
+        );
+        result.edges.extend(page.rows.into_iter().map(|row| {
+            Edge::new(
+                KleerKey(kleer_cursor(&row.kleer)),
+                ImportRow {
+                    row,
+                    connection: connection.clone(),
+                },
+            )
+        }));
         Ok(result)
     }
 

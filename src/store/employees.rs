@@ -13,8 +13,8 @@ use diesel_async::RunQueryDsl;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = employees)]
-struct EmployeeRow {
-    id: i64,
+pub(crate) struct EmployeeRow {
+    pub(crate) id: i64,
     first_name: String,
     last_name: String,
     personal_identity_number: Option<String>,
@@ -39,7 +39,7 @@ struct EmployeeRow {
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = employees, treat_none_as_null = true)]
-struct EmployeeForm<'a> {
+pub(crate) struct EmployeeForm<'a> {
     first_name: &'a str,
     last_name: &'a str,
     personal_identity_number: Option<&'a str>,
@@ -66,7 +66,7 @@ struct EmployeeForm<'a> {
 }
 
 impl<'a> EmployeeForm<'a> {
-    fn new(d: &'a EmployeeData) -> Self {
+    pub(crate) fn new(d: &'a EmployeeData) -> Self {
         EmployeeForm {
             first_name: &d.first_name,
             last_name: &d.last_name,
@@ -180,7 +180,7 @@ impl TryFrom<EmployeeRow> for Employee {
     }
 }
 
-fn convert(rows: Vec<EmployeeRow>) -> StoreResult<Vec<Employee>> {
+pub(crate) fn convert(rows: Vec<EmployeeRow>) -> StoreResult<Vec<Employee>> {
     rows.into_iter().map(Employee::try_from).collect()
 }
 

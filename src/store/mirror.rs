@@ -2,7 +2,7 @@
 //! reads and not a Kleer round trip per row.
 
 use super::bulk::BulkInsert;
-use super::employees::{search_text, sort_key};
+use super::employees::{like_pattern, search_text, sort_key};
 use super::schema::{kleer_connections, kleer_employees, links};
 use super::{Store, StoreResult, db_run, now};
 use crate::model::{Address, ConnectionId, EmployeeId, KleerEmployee, KleerUserId, email_key};
@@ -12,7 +12,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = kleer_employees)]
-struct MirrorRow {
+pub(crate) struct MirrorRow {
     kleer_user_id: i64,
     foreign_id: Option<String>,
     name: String,
@@ -132,6 +132,47 @@ impl MirrorForm {
     }
 }
 
+/// Which Kleer employees of a connection a listing covers.
+#[derive(Clone, Debug)]
+pub struct KleerFilter {
+    pub connection_id: ConnectionId,
+    pub search: Option<String>,
+    /// `Some(true)`: linked only; `Some(false)`: unlinked only.
+    pub linked: Option<bool>,
+}
+
+/// Keyset position: the sort key and user id of the last row of the previous page.
+pub type KleerCursor = (String, KleerUserId);
+
+pub fn kleer_cursor(m: &Mirrored) -> KleerCursor {
+    let (first, last) = m.employee.split_name();
+    (sort_key(&first, &last), m.employee.user_id)
+}
+
+macro_rules! filtered_mirror {
+    ($filter:expr) => {{
+        let filter: &KleerFilter = $filter;
+        let cid = filter.connection_id.0;
+        let mut query = kleer_employees::table
+            .filter(kleer_employees::connection_id.eq(cid))
+            .into_boxed();
+        if let Some(pattern) = filter.search.as_deref().and_then(like_pattern) {
+            query = query.filter(kleer_employees::search_text.like(pattern).escape('\\'));
+        }
+        let linked = diesel::dsl::exists(
+            links::table
+                .filter(links::connection_id.eq(cid))
+                .filter(links::kleer_user_id.eq(kleer_employees::kleer_user_id)),
+        );
+        match filter.linked {
+            None => {}
+            Some(true) => query = query.filter(linked),
+            Some(false) => query = query.filter(diesel::dsl::not(linked)),
+        }
+        query
+    }};
+}
+
 /// Insert-or-replace of one mirror row, written once for both backends' transactions.
 macro_rules! upsert_mirror_row {
     ($conn:expr, $form:expr) => {
@@ -208,6 +249,44 @@ impl Store {
             .await?
         });
         Ok(())
+    }
+
+    pub async fn mirror_page(
+        &self,
+        filter: &KleerFilter,
+        after: Option<&KleerCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Mirrored>> {
+        let limit = limit as i64;
+        let rows: Vec<MirrorRow> = db_run!(self, |conn| {
+            let mut query = filtered_mirror!(filter);
+            if let Some((key, id)) = after {
+                query = query.filter(
+                    kleer_employees::sort_key
+                        .gt(key.clone())
+                        .or(kleer_employees::sort_key
+                            .eq(key.clone())
+                            .and(kleer_employees::kleer_user_id.gt(id.0))),
+                );
+            }
+            query
+                .order((
+                    kleer_employees::sort_key.asc(),
+                    kleer_employees::kleer_user_id.asc(),
+                ))
+                .limit(limit)
+                .select(MirrorRow::as_select())
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(to_mirrored).collect())
+    }
+
+    pub async fn mirror_count(&self, filter: &KleerFilter) -> StoreResult<i64> {
+        Ok(db_run!(self, |conn| filtered_mirror!(filter)
+            .count()
+            .get_result(conn)
+            .await?))
     }
 
     /// Forgets one Kleer employee that Kleer no longer has.
@@ -290,7 +369,7 @@ impl Store {
     }
 }
 
-fn to_mirrored(row: MirrorRow) -> Mirrored {
+pub(crate) fn to_mirrored(row: MirrorRow) -> Mirrored {
     let (employee, fetched_at) = row.into();
     Mirrored {
         employee,

@@ -7,6 +7,7 @@
 mod bulk;
 mod connections;
 mod employees;
+mod imports;
 mod links;
 mod migrate;
 mod mirror;
@@ -15,7 +16,8 @@ pub mod schema;
 
 pub use connections::{ConnectionRecord, NewConnection};
 pub use employees::{EmployeeCursor, EmployeeFilter, EmployeeLinkFilter, employee_cursor};
-pub use mirror::Mirrored;
+pub use imports::{Candidate, Decision, ImportWrite, KleerKeys};
+pub use mirror::{KleerCursor, KleerFilter, Mirrored, kleer_cursor};
 pub use runs::{NewRunRow, RunRecord, RunRowRecord};
 
 use diesel::ConnectionError;

@@ -1,6 +1,9 @@
 //! The mapped fields, side by side: what HR holds, what Kleer holds, and whether an action
 //! would write the field. Both views' "affected fields" come from here.
 
+use super::employees::{Change, EmployeeInput};
+use super::import::ImportAction;
+use super::outcome::ValueChange;
 use crate::model::{Address, EmployeeData, KleerEmployee, KleerUserId};
 
 /// One mapped field of one row.
@@ -195,6 +198,89 @@ fn overlay<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
     }
 }
 
+/// What an import action would write to HR: everything Kleer has for `CREATE`, what differs
+/// for `PREFER_KLEER` (never erasing an HR value Kleer lacks), nothing for the others.
+pub fn import_changes(
+    hr: Option<&EmployeeData>,
+    kleer: &KleerEmployee,
+    action: ImportAction,
+    use_work_email: bool,
+) -> Vec<FieldChange> {
+    mapped_values(hr, Some(kleer), use_work_email)
+        .into_iter()
+        .map(|(field, alexis_value, kleer_value)| FieldChange {
+            field,
+            changes: match action {
+                ImportAction::Create => kleer_value.is_some(),
+                ImportAction::PreferKleer => kleer_value.is_some() && kleer_value != alexis_value,
+                _ => false,
+            },
+            alexis_value,
+            kleer_value,
+        })
+        .collect()
+}
+
+/// Kleer's values as an HR input: every value Kleer has is set, nothing is cleared.
+pub fn kleer_input(k: &KleerEmployee, use_work_email: bool) -> EmployeeInput {
+    fn set<T: Clone>(v: &Option<T>) -> Change<T> {
+        v.clone().map_or(Change::Keep, Change::Set)
+    }
+    let (first, last) = k.split_name();
+    let email = set(&k.email);
+    EmployeeInput {
+        first_name: Change::Set(first),
+        last_name: Change::Set(last),
+        personal_identity_number: set(&k.personal_identity_number),
+        private_email: if use_work_email {
+            Change::Keep
+        } else {
+            email.clone()
+        },
+        work_email: if use_work_email { email } else { Change::Keep },
+        private_phone: set(&k.phone),
+        employee_number: Change::Keep,
+        street: set(&k.home_address.street),
+        zip_code: set(&k.home_address.zip_code),
+        city: set(&k.home_address.city),
+        country_code: set(&k.home_address.country_code),
+        tax_table: set(&k.tax_table),
+        tax_column: set(&k.tax_column),
+        clearing_number: set(&k.clearing_number),
+        bank_account_number: set(&k.bank_account_number),
+        start_date: set(&k.start_date.map(|d| d.to_string())),
+        end_date: set(&k.end_date.map(|d| d.to_string())),
+        monthly_salary: set(&k.monthly_salary),
+    }
+}
+
+/// The mapped HR fields that differ between two versions of an employee, before and after.
+pub fn hr_diff(
+    before: Option<&EmployeeData>,
+    after: &EmployeeData,
+    use_work_email: bool,
+) -> Vec<ValueChange> {
+    let before = before.map(|b| hr_values(b, use_work_email));
+    FIELDS
+        .iter()
+        .zip(hr_values(after, use_work_email))
+        .enumerate()
+        .filter_map(|(i, (name, after))| {
+            let before = before.as_ref().and_then(|b| b[i].clone());
+            let field = if *name == "email" {
+                email_field(use_work_email)
+            } else {
+                name
+            };
+            (before != after).then(|| ValueChange {
+                field: field.to_string(),
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +348,62 @@ mod tests {
         let email = changes.iter().find(|c| c.field == "workEmail").unwrap();
         assert_eq!(email.alexis_value.as_deref(), Some("anna@corp.se"));
         assert!(!changes.iter().any(|c| c.field == "privateEmail"));
+    }
+
+    #[test]
+    fn import_actions_write_all_the_differences_or_nothing() {
+        let kleer = KleerEmployee {
+            name: "Anna Maria Svensson".into(),
+            monthly_salary: Some(40000),
+            phone: Some("08-1".into()),
+            ..Default::default()
+        };
+        let changed = |action| {
+            import_changes(Some(&anna()), &kleer, action, false)
+                .into_iter()
+                .filter(|c| c.changes)
+                .map(|c| c.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            changed(ImportAction::PreferKleer),
+            ["privatePhone", "monthlySalary"]
+        );
+        assert_eq!(
+            changed(ImportAction::Create),
+            ["firstName", "lastName", "privatePhone", "monthlySalary"]
+        );
+        for quiet in [
+            ImportAction::PreferAlexis,
+            ImportAction::MatchManually,
+            ImportAction::DoNothing,
+        ] {
+            assert!(changed(quiet).is_empty());
+        }
+        let unmatched = import_changes(None, &kleer, ImportAction::Create, false);
+        assert!(unmatched.iter().all(|c| c.alexis_value.is_none()));
+    }
+
+    #[test]
+    fn kleer_values_become_an_hr_input_that_never_clears() {
+        let kleer = KleerEmployee {
+            name: "Bo Ek".into(),
+            email: Some("bo@x.se".into()),
+            ..Default::default()
+        };
+        let merged = crate::sync::employees::apply(&anna(), &kleer_input(&kleer, true)).unwrap();
+        assert_eq!(
+            (merged.first_name.as_str(), merged.last_name.as_str()),
+            ("Bo", "Ek")
+        );
+        assert_eq!(merged.work_email.as_deref(), Some("bo@x.se"));
+        assert_eq!(merged.private_email.as_deref(), Some("anna@example.se"));
+        assert_eq!(merged.monthly_salary, Some(42000));
+        let diff = hr_diff(Some(&anna()), &merged, true);
+        assert_eq!(
+            diff.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            ["firstName", "lastName", "workEmail"]
+        );
     }
 
     #[test]

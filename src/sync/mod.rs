@@ -7,6 +7,8 @@ pub mod employees;
 mod error;
 pub mod export;
 pub mod fields;
+pub mod import;
+pub mod matching;
 pub mod mirror;
 pub mod outcome;
 pub mod views;

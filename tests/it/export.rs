@@ -194,7 +194,14 @@ async fn a_kleer_user_removed_in_kleer_is_reported_and_no_longer_shown(db: Db) {
 }
 
 async fn a_kleer_user_with_the_same_person_is_a_conflict_not_a_duplicate(db: Db) {
-    let app = TestApp::start_with(db, Options { seed: 3 }).await;
+    let app = TestApp::start_with(
+        db,
+        Options {
+            seed: 3,
+            ..Options::default()
+        },
+    )
+    .await;
     let existing = app.sandbox.payroll_users().into_iter().next().unwrap();
     let id = app
         .create_employee(json!({ "personalIdentityNumber": existing.ssn.clone().unwrap() }))

@@ -61,10 +61,20 @@ macro_rules! on_both_databases {
 }
 pub(crate) use on_both_databases;
 
-#[derive(Default)]
 pub struct Options {
     /// Demo employees the sandbox starts with.
     pub seed: usize,
+    /// How long a mirror of Kleer is trusted before a tab reads Kleer again.
+    pub mirror_max_age: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: 0,
+            mirror_max_age: Duration::from_secs(300),
+        }
+    }
 }
 
 pub struct TestApp {
@@ -88,7 +98,7 @@ impl TestApp {
             .expect("database opens and migrates");
         let settings = Settings {
             kleer_timeout: Duration::from_secs(3),
-            mirror_max_age: Duration::from_secs(300),
+            mirror_max_age: options.mirror_max_age,
             kleer_concurrency: 4,
         };
         let service = Service::new(store.clone(), settings);
@@ -234,6 +244,105 @@ impl TestApp {
             .iter()
             .filter(|u| u.foreign_id.as_deref() == Some(foreign_id))
             .count()
+    }
+}
+
+/// A Kleer employee the sandbox holds from the start, as the tests refer to it.
+pub struct KleerPerson {
+    pub name: String,
+    pub pin: String,
+    pub email: String,
+}
+
+impl TestApp {
+    /// The sandbox's employees (seeded ones and those added since), name order.
+    pub fn kleer_people(&self) -> Vec<KleerPerson> {
+        let payroll = self.sandbox.payroll_users();
+        let mut people: Vec<KleerPerson> = self
+            .sandbox
+            .users()
+            .into_iter()
+            .filter_map(|u| {
+                let p = payroll.iter().find(|p| p.user_id() == u.id)?;
+                Some(KleerPerson {
+                    name: u.name.clone(),
+                    pin: p.ssn.clone()?,
+                    email: u.email.clone()?,
+                })
+            })
+            .collect();
+        people.sort_by(|a, b| a.name.cmp(&b.name));
+        people
+    }
+
+    /// Import view rows of a tab by Kleer name: the whole row as JSON.
+    pub async fn import_rows(&self, tab: &str) -> (Vec<Value>, i64) {
+        let data = self
+            .gql(
+                "query($tab: ImportTab!) { importView(tab: $tab, first: 100) { totalCount nodes {
+                    id linked action matchedBy matchNote
+                    kleerEmployee { kleerUserId name personalIdentityNumber email monthlySalary }
+                    matchedEmployee { id firstName lastName monthlySalary }
+                    affectedFields { field alexisValue kleerValue changes }
+                } } }",
+                json!({ "tab": tab }),
+            )
+            .await;
+        let view = &data["importView"];
+        (
+            view["nodes"].as_array().unwrap().clone(),
+            view["totalCount"].as_i64().unwrap(),
+        )
+    }
+
+    /// The Import view row of the Kleer employee with this name (on the ALL tab).
+    pub async fn import_row(&self, name: &str) -> Value {
+        let (rows, _) = self.import_rows("ALL").await;
+        rows.into_iter()
+            .find(|r| r["kleerEmployee"]["name"] == name)
+            .unwrap_or_else(|| panic!("no Import row for {name}"))
+    }
+
+    pub async fn set_action(&self, ids: &[&str], action: &str) -> Value {
+        let data = self
+            .gql(
+                "mutation($ids: [ID!]!, $action: ImportAction!) { setImportAction(input: { kleerEmployeeIds: $ids, action: $action }) {
+                    succeeded skipped failed results { id outcome code message action row { action matchedBy } } run { id kind }
+                } }",
+                json!({ "ids": ids, "action": action }),
+            )
+            .await;
+        data["setImportAction"].clone()
+    }
+
+    pub async fn match_pairs(&self, pairs: &[(&str, &str)]) -> Value {
+        let matches: Vec<Value> = pairs
+            .iter()
+            .map(|(k, e)| json!({ "kleerEmployeeId": k, "employeeId": e }))
+            .collect();
+        let data = self
+            .gql(
+                "mutation($m: [EmployeeMatchInput!]!) { matchEmployees(input: { matches: $m }) {
+                    succeeded failed results { id outcome code message row { action matchedBy matchedEmployee { id } } }
+                } }",
+                json!({ "m": matches }),
+            )
+            .await;
+        data["matchEmployees"].clone()
+    }
+
+    pub async fn import(&self, ids: &[&str]) -> Value {
+        let data = self
+            .gql(
+                "mutation($ids: [ID!]!) { importEmployees(input: { kleerEmployeeIds: $ids }) {
+                    succeeded skipped failed
+                    results { id outcome code message action changes { field before after } row { linked action matchedEmployee { id firstName lastName } } }
+                    run { id kind }
+                } }",
+                json!({ "ids": ids }),
+            )
+            .await;
+        data["importEmployees"].clone()
     }
 }
 
