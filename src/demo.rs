@@ -84,9 +84,10 @@ async fn seed_hr(
             data.personal_identity_number = None;
         }
         if n + 2 >= ALSO_IN_KLEER + HR_ONLY && kleer_count > ALSO_IN_KLEER {
-            // Two HR employees giving one Kleer employee's email as their work email: the
-            // Import view leaves that row unmatched and says why.
+            // Two HR employees (numbers not yet entered) giving one Kleer employee's email as
+            // their work email: the Import view leaves that row unmatched and says why.
             data.work_email = people[ALSO_IN_KLEER].0.email.clone();
+            data.personal_identity_number = None;
         }
         let employee = service.store().insert_employee(&data).await?;
         if (ALSO_IN_KLEER..ALSO_IN_KLEER + ALREADY_EXPORTED).contains(&n) {
