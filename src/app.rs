@@ -77,6 +77,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         kleer_timeout: Duration::from_secs(args.kleer_timeout_secs.max(1)),
         mirror_max_age: Duration::from_secs(args.mirror_max_age_secs),
         kleer_concurrency: args.kleer_concurrency.max(1),
+        claim_lease: Duration::from_secs(args.claim_lease_secs.max(1)),
     }
 }
 

@@ -74,6 +74,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KLEER_CONCURRENCY", default_value_t = 8)]
     pub kleer_concurrency: usize,
 
+    /// Seconds an employee being exported stays claimed unless the export extends the claim:
+    /// how soon rows of a server that died mid-export can be exported again.
+    #[arg(long, env = "KLEER_CLAIM_LEASE_SECS", default_value_t = 60)]
+    pub claim_lease_secs: u64,
+
     /// Seconds a mirror of Kleer employees is trusted before a tab reads Kleer again.
     #[arg(long, env = "KLEER_MIRROR_MAX_AGE_SECS", default_value_t = 300)]
     pub mirror_max_age_secs: u64,

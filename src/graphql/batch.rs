@@ -41,6 +41,8 @@ pub enum RowCodeEnum {
     KleerRemoved,
     /// The row's action writes nothing (DO_NOTHING, or a prefer action on a linked row).
     NothingToDo,
+    /// Another request (or server) is exporting this employee right now; nothing was done twice.
+    InProgress,
     /// Nothing to unlink.
     NotLinked,
     /// The same row appeared earlier in this batch and was acted on there.

@@ -202,6 +202,15 @@ impl Store {
         let at = now();
         let row: EmployeeRow = db_run!(self, |conn| {
             conn.transaction(async move |tx| {
+                // The first statement writes, so SQLite takes its write lock at once (a read
+                // first could not be upgraded while another writer is active).
+                diesel::delete(
+                    import_decisions::table
+                        .filter(import_decisions::connection_id.eq(cid.0))
+                        .filter(import_decisions::kleer_user_id.eq(kid.0)),
+                )
+                .execute(tx)
+                .await?;
                 let row: EmployeeRow = match write {
                     ImportWrite::Create(data) => {
                         diesel::insert_into(employees::table)
@@ -236,13 +245,6 @@ impl Store {
                         .execute(tx)
                         .await?;
                 }
-                diesel::delete(
-                    import_decisions::table
-                        .filter(import_decisions::connection_id.eq(cid.0))
-                        .filter(import_decisions::kleer_user_id.eq(kid.0)),
-                )
-                .execute(tx)
-                .await?;
                 Ok::<_, diesel::result::Error>(row)
             })
             .await?

@@ -208,15 +208,13 @@ impl Store {
             forms.iter().map(|f| f.kleer_user_id).collect();
         let before: Vec<i64> = db_run!(self, |conn| {
             conn.transaction(async move |tx| {
-                let before: Vec<i64> = kleer_employees::table
-                    .filter(kleer_employees::connection_id.eq(cid.0))
-                    .select(kleer_employees::kleer_user_id)
-                    .load(tx)
-                    .await?;
-                diesel::delete(
+                // Writing first takes SQLite's write lock at once; a read first could not be
+                // upgraded while another server writes.
+                let before: Vec<i64> = diesel::delete(
                     kleer_employees::table.filter(kleer_employees::connection_id.eq(cid.0)),
                 )
-                .execute(tx)
+                .returning(kleer_employees::kleer_user_id)
+                .get_results(tx)
                 .await?;
                 tx.insert_mirror_rows(&forms).await?;
                 diesel::update(kleer_connections::table.find(cid.0))

@@ -5,6 +5,7 @@
 //! SQLite (bundled) is the zero-setup default; PostgreSQL is chosen by a `postgres://` URL.
 
 mod bulk;
+mod claims;
 mod connections;
 mod employees;
 mod imports;

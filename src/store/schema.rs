@@ -122,6 +122,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    export_claims (connection_id, employee_id) {
+        connection_id -> BigInt,
+        employee_id -> BigInt,
+        owner -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(links -> employees (employee_id));
 diesel::joinable!(links -> kleer_connections (connection_id));
 diesel::joinable!(sync_run_rows -> sync_runs (run_id));
@@ -134,4 +143,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_decisions,
     sync_runs,
     sync_run_rows,
+    export_claims,
 );

@@ -13,7 +13,7 @@ use crate::kleer::{KleerClient, KleerError, mapping};
 use crate::model::{ConnectionId, Employee, EmployeeId, KleerEmployee, KleerUserId, Link};
 use crate::store::{ConnectionRecord, StoreError};
 use futures_util::StreamExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A row's failure on its way through Kleer and the store.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,8 @@ impl Service {
             .start_run(Some(connection.id), RunKind::Export.as_str())
             .await?;
         let (mut rows, jobs) = self.prepare(&connection, &requested).await?;
+        let (jobs, claimed) = self.claim(&connection, jobs, &requested, &mut rows).await?;
+        let heartbeat = self.keep_claims(connection.id);
 
         // Conflict checks need Kleer as it is now, so a batch that creates reads it first.
         let mut mirror_failure = None;
@@ -121,7 +123,81 @@ impl Service {
         for (position, row) in done {
             rows[position] = Some(row);
         }
+        heartbeat.abort();
+        self.store
+            .release_claims(connection.id, &claimed, &self.owner)
+            .await?;
         self.finish(run.id, rows).await
+    }
+
+    /// Claims the unlinked employees of a batch; the ones another request holds are answered
+    /// `IN_PROGRESS` and dropped. A claimed employee linked meanwhile is updated, not created.
+    async fn claim(
+        &self,
+        connection: &ConnectionRecord,
+        jobs: Vec<Job>,
+        requested: &[Requested<EmployeeId>],
+        rows: &mut [Option<RowResult>],
+    ) -> Result<(Vec<Job>, Vec<EmployeeId>), SyncError> {
+        let unlinked: Vec<EmployeeId> = jobs
+            .iter()
+            .filter(|j| j.linked_to.is_none())
+            .map(|j| j.employee.id)
+            .collect();
+        if unlinked.is_empty() {
+            return Ok((jobs, Vec::new()));
+        }
+        let claimed = self
+            .store
+            .claim_exports(
+                connection.id,
+                &unlinked,
+                &self.owner,
+                self.settings.claim_lease,
+            )
+            .await?;
+        let held: HashSet<EmployeeId> = claimed.iter().copied().collect();
+        let mut linked_meanwhile: HashMap<EmployeeId, (KleerUserId, Option<KleerEmployee>)> = self
+            .store
+            .kleer_side_of_employees(connection.id, &claimed)
+            .await?
+            .into_iter()
+            .map(|(eid, kid, mirrored)| (eid, (kid, mirrored.map(|m| m.employee))))
+            .collect();
+        let mut kept = Vec::with_capacity(jobs.len());
+        for mut job in jobs {
+            if job.linked_to.is_none() && !held.contains(&job.employee.id) {
+                rows[job.position] = Some(
+                    RowResult::new(&requested[job.position].raw, RowCode::InProgress)
+                        .employee(job.employee.id)
+                        .message("another request is exporting this employee right now"),
+                );
+                continue;
+            }
+            if let Some((kid, mirrored)) = linked_meanwhile.remove(&job.employee.id) {
+                job.linked_to = Some(kid);
+                job.mirrored = mirrored;
+            }
+            kept.push(job);
+        }
+        Ok((kept, claimed))
+    }
+
+    /// Extends this server's claims while a batch runs; aborted when the batch ends.
+    fn keep_claims(&self, connection: ConnectionId) -> tokio::task::JoinHandle<()> {
+        let (store, owner, lease) = (
+            self.store.clone(),
+            self.owner.clone(),
+            self.settings.claim_lease,
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                if let Err(e) = store.extend_claims(connection, &owner, lease).await {
+                    tracing::warn!(error = %e, "could not extend export claims");
+                }
+            }
+        })
     }
 
     /// Sorts the requested rows into answers known already (repeats, unknown ids) and jobs.

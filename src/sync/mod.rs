@@ -31,6 +31,9 @@ pub struct Settings {
     pub mirror_max_age: Duration,
     /// Rows of one batch that talk to Kleer at the same time.
     pub kleer_concurrency: usize,
+    /// How long a claim on an employee being exported lasts unless its holder extends it: how
+    /// soon the rows of a server that died mid-export can be exported again.
+    pub claim_lease: Duration,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             kleer_timeout: Duration::from_secs(20),
             mirror_max_age: Duration::from_secs(300),
             kleer_concurrency: 8,
+            claim_lease: Duration::from_secs(60),
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct Service {
     clients: Arc<Mutex<HashMap<ConnectionId, (ClientKey, KleerClient)>>>,
     /// Serialises mirror refreshes, so a burst of requests on a stale mirror reads Kleer once.
     refresh_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Names this server in the claims it takes, apart from every other server and restart.
+    owner: Arc<str>,
 }
 
 /// What a cached client was built from; a changed connection gets a new client.
@@ -70,6 +76,7 @@ impl Service {
             settings,
             clients: Arc::default(),
             refresh_lock: Arc::default(),
+            owner: instance_name().into(),
         }
     }
 
@@ -124,6 +131,13 @@ impl Service {
         clients.insert(connection.id, (key, client.clone()));
         Ok(client)
     }
+}
+
+fn instance_name() -> String {
+    let mut bytes = [0u8; 8];
+    // A clash only makes two servers share claims; the process id keeps even that unlikely.
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+    format!("{}-{:016x}", std::process::id(), u64::from_le_bytes(bytes))
 }
 
 /// Drops repeats, keeping the first of each: a row repeated in one batch is acted on once.

@@ -46,6 +46,7 @@ row_codes! {
     ActionSet => "ACTION_SET", Succeeded;
     KleerRemoved => "KLEER_REMOVED", Succeeded;
     NothingToDo => "NOTHING_TO_DO", Skipped;
+    InProgress => "IN_PROGRESS", Skipped;
     NotLinked => "NOT_LINKED", Skipped;
     DuplicateInBatch => "DUPLICATE_IN_BATCH", Skipped;
     NotFound => "NOT_FOUND", Failed;

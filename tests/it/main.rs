@@ -2,6 +2,7 @@
 
 mod support;
 
+mod concurrency;
 mod employees;
 mod export;
 mod import;

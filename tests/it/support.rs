@@ -79,6 +79,7 @@ impl Default for Options {
 
 pub struct TestApp {
     pub url: String,
+    database_url: String,
     pub store: Store,
     pub sandbox: SandboxHandle,
     http: reqwest::Client,
@@ -92,6 +93,13 @@ impl TestApp {
     }
 
     pub async fn start_with(db: Db, options: Options) -> TestApp {
+        // The server's log, shown for failing tests (RUST_LOG picks the level; warnings by default).
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
         let database = TestDatabase::create(&db).await;
         let store = Store::open(&database.url, 4)
             .await
@@ -100,6 +108,7 @@ impl TestApp {
             kleer_timeout: Duration::from_secs(3),
             mirror_max_age: options.mirror_max_age,
             kleer_concurrency: 4,
+            claim_lease: Duration::from_secs(60),
         };
         let service = Service::new(store.clone(), settings);
         let sandbox = start_sandbox(options.seed).await;
@@ -117,12 +126,49 @@ impl TestApp {
         let url = serve(service).await;
         TestApp {
             url,
+            database_url: database.url.clone(),
             store,
             sandbox: sandbox.handle(),
             http: http_client(),
             _sandbox: sandbox,
             _database: database,
         }
+    }
+
+    /// A second server on the same database (another process would do the same): what
+    /// several instances sharing one PostgreSQL look like.
+    pub async fn second_server(&self) -> TestApp2 {
+        let store = Store::open(&self.database_url, 4)
+            .await
+            .expect("database opens");
+        let settings = Settings {
+            kleer_timeout: Duration::from_secs(3),
+            mirror_max_age: Duration::from_secs(300),
+            kleer_concurrency: 4,
+            claim_lease: Duration::from_secs(60),
+        };
+        TestApp2 {
+            url: serve(Service::new(store, settings)).await,
+        }
+    }
+
+    /// Sends one GraphQL request to the server at `url` and answers its `data`.
+    pub async fn gql_at(&self, url: &str, query: &str, variables: Value) -> Value {
+        let response: Value = self
+            .http
+            .post(format!("{url}/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("server answers")
+            .json()
+            .await
+            .expect("JSON answer");
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
     }
 
     /// The whole GraphQL response.
@@ -245,6 +291,10 @@ impl TestApp {
             .filter(|u| u.foreign_id.as_deref() == Some(foreign_id))
             .count()
     }
+}
+
+pub struct TestApp2 {
+    pub url: String,
 }
 
 /// A Kleer employee the sandbox holds from the start, as the tests refer to it.

@@ -117,3 +117,13 @@ CREATE TABLE sync_run_rows (
     changes TEXT NOT NULL
 );
 CREATE INDEX sync_run_rows_run ON sync_run_rows (run_id, position);
+
+-- An export in progress holds a claim on the employee, so two requests (or two servers) never
+-- create one employee in Kleer twice. A claim whose holder died expires and can be taken over.
+CREATE TABLE export_claims (
+    connection_id BIGINT NOT NULL REFERENCES kleer_connections (id) ON DELETE CASCADE,
+    employee_id BIGINT NOT NULL REFERENCES employees (id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (connection_id, employee_id)
+);
