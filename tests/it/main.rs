@@ -6,6 +6,7 @@ mod concurrency;
 mod employees;
 mod export;
 mod import;
+mod process;
 mod runs;
 mod schema;
 mod statements;

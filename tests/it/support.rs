@@ -410,7 +410,7 @@ pub fn foreign_id(id: &str) -> String {
 }
 
 /// reqwest is built with rustls and no default crypto provider; the server installs ring.
-fn http_client() -> reqwest::Client {
+pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
@@ -433,8 +433,8 @@ async fn serve(service: Service) -> String {
 
 /// A database that exists for one test: a SQLite file in a temporary directory, or a PostgreSQL
 /// database created on the test server and dropped afterwards.
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -442,7 +442,7 @@ struct TestDatabase {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl TestDatabase {
-    async fn create(db: &Db) -> TestDatabase {
+    pub async fn create(db: &Db) -> TestDatabase {
         match db {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
