@@ -1,44 +1,94 @@
 //! HTTP: the axum router (GraphQL, GraphiQL, health) and the `serve` start-up sequence. Nothing
 //! here knows a business rule.
 
+use crate::access::{AccessError, Caller, Gate};
 use crate::config::ServeArgs;
 use crate::graphql::{self, AppSchema, Limits, Loaders};
 use crate::store::{NewConnection, Store};
 use crate::sync::{Service, Settings};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::response::{Html, IntoResponse};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use std::time::Duration;
 
 #[derive(Clone)]
 struct AppState {
     schema: AppSchema,
     service: Service,
+    gate: Gate,
 }
 
 /// The whole HTTP surface of the server.
-pub fn router(service: Service, limits: &Limits) -> Router {
+pub fn router(service: Service, limits: &Limits, gate: Gate) -> Router {
     let state = AppState {
         schema: graphql::build_schema(service.clone(), limits),
         service,
+        gate: gate.clone(),
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route_layer(middleware::from_fn_with_state(gate, authenticate))
         .route("/health", get(health))
         .with_state(state)
 }
 
+/// Establishes the caller of every GraphQL request; without a valid token (once tokens exist)
+/// the request ends here with 401. The GraphiQL page itself is public: it holds no data.
+async fn authenticate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    if request.method() == Method::GET && request.uri().query().is_none() {
+        return next.run(request).await;
+    }
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match gate.caller(header).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(AccessError::Store(e)) => {
+            tracing::error!(error = %e, "could not check an API token");
+            graphql_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "internal error; the server log has the details",
+            )
+        }
+        Err(e) => {
+            let mut response =
+                graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
+}
+
+/// A GraphQL-shaped error answered before any GraphQL runs.
+fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
 async fn graphql_handler(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     // Loaders are per request: they batch the lookups of one response and cache nothing beyond it.
     let request = request
         .into_inner()
-        .data(Loaders::new(state.service.store()));
+        .data(Loaders::new(state.service.store()))
+        .data(caller);
     state.schema.execute(request).await.into()
 }
 
@@ -56,7 +106,12 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
         crate::store::Backend::Sqlite => "sqlite",
         crate::store::Backend::Postgres => "postgres",
     };
-    Json(serde_json::json!({ "status": "ok", "database": database }))
+    let auth = if state.gate.is_open() {
+        "open: no API token exists yet, every request is served as owner, on loopback only"
+    } else {
+        "tokens: every request needs Authorization: Bearer <token>"
+    };
+    Json(serde_json::json!({ "status": "ok", "database": database, "auth": auth }))
 }
 
 /// Errors that stop the server from starting.
@@ -70,6 +125,14 @@ pub enum StartError {
     PartialKleerConfig,
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "no API token exists, so the server may only listen on loopback (not {0}): create one with `kleer-sync token create --role owner`, or listen on 127.0.0.1"
+    )]
+    OpenOnNetwork(std::net::SocketAddr),
+    #[error(
+        "--require-auth: no API token exists; create one with `kleer-sync token create --role owner`"
+    )]
+    NoToken,
 }
 
 pub fn settings(args: &ServeArgs) -> Settings {
@@ -86,6 +149,20 @@ pub fn settings(args: &ServeArgs) -> Settings {
 pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let store = Store::open(&args.database.database_url, args.database.db_connections).await?;
     tracing::info!(database = ?store.backend(), "database ready");
+    let open = !store.any_live_token().await?;
+    if open && args.require_auth {
+        return Err(StartError::NoToken);
+    }
+    if open && !args.addr.ip().is_loopback() {
+        return Err(StartError::OpenOnNetwork(args.addr));
+    }
+    if open {
+        tracing::warn!(
+            "no API token exists: serving every request as owner, on loopback only; create one with `kleer-sync token create --role owner`"
+        );
+    }
+    let gate = Gate::new(store.clone(), open);
+    let _watch = gate.watch_for_tokens(Duration::from_secs(5));
     let service = Service::new(store, settings(&args));
 
     // Kept alive for as long as the server runs.
@@ -119,7 +196,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
         "kleer-sync listening on http://{}/graphql",
         listener.local_addr()?
     );
-    axum::serve(listener, router(service, &Limits::default()))
+    axum::serve(listener, router(service, &Limits::default(), gate))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -24,6 +24,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Apply the database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Create, list and revoke the API tokens clients send as `Authorization: Bearer …`.
+    Token(TokenArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
 }
@@ -40,10 +42,41 @@ pub struct DatabaseArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum TokenCommand {
+    /// Create a token and print it (the only time it is shown; only its hash is stored).
+    Create {
+        /// owner (configures Kleer connections), admin (exports, imports, matches, unlinks,
+        /// edits employees) or viewer (reads the views).
+        #[arg(long, value_parser = ["owner", "admin", "viewer"])]
+        role: String,
+        /// A name to tell tokens apart in `token list`.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List the tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by the id `token list` shows.
+    Revoke { id: i64 },
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on. Until an API token exists, only a loopback address is allowed.
     #[arg(long, env = "KLEER_SYNC_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+
+    /// Refuse to start without an API token, instead of serving openly on loopback.
+    #[arg(long, env = "KLEER_SYNC_REQUIRE_AUTH", default_value_t = false)]
+    pub require_auth: bool,
 
     #[command(flatten)]
     pub database: DatabaseArgs,

@@ -3,6 +3,7 @@
 //! them `store` (SQL) and `kleer` (HTTP to Kleer); `sandbox` is a Kleer of our own for demos,
 //! tests and benchmarks; `model` holds the plain types all of them share.
 
+pub mod access;
 pub mod app;
 pub mod config;
 mod demo;

@@ -1,7 +1,8 @@
 //! The `kleer-sync` binary: parses the command line and hands over to the library.
 
 use clap::Parser;
-use kleer_sync::config::{Cli, Command, SandboxArgs};
+use kleer_sync::access::{self, Role};
+use kleer_sync::config::{Cli, Command, SandboxArgs, TokenArgs, TokenCommand};
 use kleer_sync::sandbox::{self, Faults, SandboxConfig};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -9,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Schema) {
+    if !matches!(cli.command, Command::Schema | Command::Token(_)) {
         tracing_subscriber::fmt()
             .with_env_filter(
                 EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -25,6 +26,7 @@ async fn main() -> ExitCode {
             .await
             .map(|_| tracing::info!("migrations applied"))
             .map_err(Into::into),
+        Command::Token(args) => run_token(args).await,
         Command::Schema => {
             print!("{}", kleer_sync::graphql::sdl());
             Ok(())
@@ -38,6 +40,39 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run_token(args: TokenArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let store = kleer_sync::store::Store::open(&args.database.database_url, 1).await?;
+    match args.command {
+        TokenCommand::Create { role, name } => {
+            let role = Role::parse(&role).ok_or("unknown role")?;
+            let (token, record) = access::create_token(&store, role, &name).await?;
+            eprintln!(
+                "token {} ({}) created; it is shown only now:",
+                record.id, record.role
+            );
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            for t in store.tokens().await? {
+                let state = t
+                    .revoked_at
+                    .map_or("live".to_string(), |at| format!("revoked {at}"));
+                println!(
+                    "{}\t{}\t{}\tcreated {}\t{}",
+                    t.id, t.role, t.name, t.created_at, state
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke_token(id).await? {
+                return Err(format!("no live token has id {id}").into());
+            }
+            eprintln!("token {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 async fn run_sandbox(args: SandboxArgs) -> Result<(), Box<dyn std::error::Error>> {

@@ -5,6 +5,7 @@ mod batch;
 mod employee;
 mod errors;
 mod export;
+mod guard;
 mod ids;
 mod import;
 mod kleer;

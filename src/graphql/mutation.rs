@@ -9,6 +9,7 @@ use super::employee::{
     UpdateEmployeePayload, not_found, user_errors,
 };
 use super::errors::ApiResult;
+use super::guard::RoleGuard;
 use super::ids;
 use super::import::{
     ImportEmployeesInput, ImportEmployeesPayload, ImportRow, MatchEmployeesInput,
@@ -19,6 +20,7 @@ use super::kleer::{
     CreateKleerConnectionInput, KleerConnection, KleerConnectionPayload, UpdateKleerConnectionInput,
 };
 use super::service;
+use crate::access::Role;
 use crate::model::KleerUserId;
 use crate::sync::connections::ConnectionInput;
 use async_graphql::{Context, Object, Result};
@@ -31,6 +33,7 @@ pub struct MutationRoot;
 impl MutationRoot {
     /// Creates (or finds again by our id) the Kleer user and payroll agreement of each unlinked
     /// employee and links it; writes the HR values of each linked one to Kleer.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn export_employees(
         &self,
         ctx: &Context<'_>,
@@ -53,6 +56,7 @@ impl MutationRoot {
     }
 
     /// Removes the links of the employees. Kleer is not touched.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn unlink_employees(
         &self,
         ctx: &Context<'_>,
@@ -76,6 +80,7 @@ impl MutationRoot {
 
     /// Pairs Kleer employees with HR employees chosen by hand (the Match button); each pair's
     /// action becomes MATCH_MANUALLY.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn match_employees(
         &self,
         ctx: &Context<'_>,
@@ -99,6 +104,7 @@ impl MutationRoot {
 
     /// Sets the action to be performed on rows of the Import view (the Create, Prefer Alexis,
     /// Prefer Kleer and Do nothing buttons).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn set_import_action(
         &self,
         ctx: &Context<'_>,
@@ -121,6 +127,7 @@ impl MutationRoot {
     }
 
     /// Carries out each row's action. Rows end linked; nothing is written to Kleer.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn import_employees(
         &self,
         ctx: &Context<'_>,
@@ -143,6 +150,7 @@ impl MutationRoot {
     }
 
     /// Reads every Kleer employee of the connection again (two calls to Kleer).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn refresh_kleer_employees(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +173,7 @@ impl MutationRoot {
         })
     }
 
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_employee(
         &self,
         ctx: &Context<'_>,
@@ -185,6 +194,7 @@ impl MutationRoot {
     }
 
     /// Changes only the fields present in `patch`.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_employee(
         &self,
         ctx: &Context<'_>,
@@ -215,6 +225,7 @@ impl MutationRoot {
     }
 
     /// Connects a Kleer company; the token is checked with Kleer before it is stored.
+    #[graphql(guard = "RoleGuard(Role::Owner)")]
     async fn create_kleer_connection(
         &self,
         ctx: &Context<'_>,
@@ -233,6 +244,7 @@ impl MutationRoot {
     }
 
     /// Changes the fields given; a new address or token is checked with Kleer first.
+    #[graphql(guard = "RoleGuard(Role::Owner)")]
     async fn update_kleer_connection(
         &self,
         ctx: &Context<'_>,

@@ -14,12 +14,14 @@ mod migrate;
 mod mirror;
 mod runs;
 pub mod schema;
+mod tokens;
 
 pub use connections::{ConnectionRecord, NewConnection};
 pub use employees::{EmployeeCursor, EmployeeFilter, EmployeeLinkFilter, employee_cursor};
 pub use imports::{Candidate, Decision, ImportWrite, KleerKeys};
 pub use mirror::{KleerCursor, KleerFilter, Mirrored, kleer_cursor};
 pub use runs::{NewRunRow, RunRecord, RunRowRecord};
+pub use tokens::TokenRecord;
 
 use diesel::ConnectionError;
 use diesel::connection::InstrumentationEvent;

@@ -131,6 +131,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(links -> employees (employee_id));
 diesel::joinable!(links -> kleer_connections (connection_id));
 diesel::joinable!(sync_run_rows -> sync_runs (run_id));
@@ -144,4 +155,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_runs,
     sync_run_rows,
     export_claims,
+    api_tokens,
 );

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod auth;
 mod concurrency;
 mod employees;
 mod export;

@@ -66,6 +66,8 @@ pub struct Options {
     pub seed: usize,
     /// How long a mirror of Kleer is trusted before a tab reads Kleer again.
     pub mirror_max_age: Duration,
+    /// Every request needs an API token (otherwise the server runs in its open first-run mode).
+    pub require_tokens: bool,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
         Options {
             seed: 0,
             mirror_max_age: Duration::from_secs(300),
+            require_tokens: false,
         }
     }
 }
@@ -123,7 +126,7 @@ impl TestApp {
             })
             .await
             .expect("connection stored");
-        let url = serve(service).await;
+        let url = serve(service, !options.require_tokens).await;
         TestApp {
             url,
             database_url: database.url.clone(),
@@ -148,7 +151,7 @@ impl TestApp {
             claim_lease: Duration::from_secs(60),
         };
         TestApp2 {
-            url: serve(Service::new(store, settings)).await,
+            url: serve(Service::new(store, settings), true).await,
         }
     }
 
@@ -169,6 +172,25 @@ impl TestApp {
             "unexpected errors: {response:#}"
         );
         response["data"].clone()
+    }
+
+    /// The HTTP status and body of a request sent with `Authorization: Bearer <token>`.
+    pub async fn post_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON answer"))
     }
 
     /// The whole GraphQL response.
@@ -423,10 +445,11 @@ pub async fn start_sandbox(seed: usize) -> RunningSandbox {
         .expect("sandbox starts")
 }
 
-async fn serve(service: Service) -> String {
+async fn serve(service: Service, open: bool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = kleer_sync::app::router(service, &Limits::default());
+    let gate = kleer_sync::access::Gate::new(service.store().clone(), open);
+    let app = kleer_sync::app::router(service, &Limits::default(), gate);
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
 }

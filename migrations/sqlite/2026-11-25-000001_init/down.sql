@@ -1,3 +1,4 @@
+DROP TABLE api_tokens;
 DROP TABLE export_claims;
 DROP TABLE sync_run_rows;
 DROP TABLE sync_runs;

@@ -127,3 +127,13 @@ CREATE TABLE export_claims (
     expires_at TIMESTAMP NOT NULL,
     PRIMARY KEY (connection_id, employee_id)
 );
+
+-- API tokens: only a hash is kept, so the table alone lets nobody in.
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
