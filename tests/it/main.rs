@@ -4,6 +4,7 @@ mod support;
 
 mod employees;
 mod export;
+mod faults;
 mod import;
 mod runs;
 mod schema;

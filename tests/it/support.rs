@@ -66,6 +66,10 @@ pub struct Options {
     pub seed: usize,
     /// How long a mirror of Kleer is trusted before a tab reads Kleer again.
     pub mirror_max_age: Duration,
+    /// How long one request to Kleer may take.
+    pub kleer_timeout: Duration,
+    /// Rows of a batch that talk to Kleer at the same time.
+    pub kleer_concurrency: usize,
 }
 
 impl Default for Options {
@@ -73,6 +77,8 @@ impl Default for Options {
         Options {
             seed: 0,
             mirror_max_age: Duration::from_secs(300),
+            kleer_timeout: Duration::from_secs(3),
+            kleer_concurrency: 4,
         }
     }
 }
@@ -97,9 +103,9 @@ impl TestApp {
             .await
             .expect("database opens and migrates");
         let settings = Settings {
-            kleer_timeout: Duration::from_secs(3),
+            kleer_timeout: options.kleer_timeout,
             mirror_max_age: options.mirror_max_age,
-            kleer_concurrency: 4,
+            kleer_concurrency: options.kleer_concurrency,
         };
         let service = Service::new(store.clone(), settings);
         let sandbox = start_sandbox(options.seed).await;
