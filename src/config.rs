@@ -99,7 +99,8 @@ pub struct ServeArgs {
     #[arg(long, env = "KLEER_USE_WORK_EMAIL", default_value_t = false)]
     pub kleer_use_work_email: bool,
 
-    /// Seconds before a request to Kleer is given up.
+    /// Seconds before one attempt at a request to Kleer is given up (a failed attempt is retried,
+    /// within 30 s in all).
     #[arg(long, env = "KLEER_TIMEOUT_SECS", default_value_t = 20)]
     pub kleer_timeout_secs: u64,
 

@@ -1,8 +1,12 @@
-//! The HTTP client for one Kleer company. Every request goes through [`KleerClient::send`], the
-//! one place that knows about headers, timeouts, status codes and logging, so that retries with
-//! backoff can be added there alone.
+//! The HTTP client for one Kleer company. Every request goes out through
+//! [`KleerClient::send_once`], the one place that knows about headers, timeouts, status codes and
+//! logging. What may be sent again after a passing failure is decided here too: reads and updates
+//! (which set values) are repeated as they are, through [`KleerClient::send`]; a create is only
+//! repeated after looking for the one that may have landed, because Kleer may carry out a request
+//! whose answer never reaches us.
 
 use super::KleerError;
+use super::retry::{Attempts, RetryPolicy};
 use super::wire::{
     Created, ErrorBody, PayrollUser, PayrollUserList, PayrollUserWrite, User, UserList, UserWrite,
 };
@@ -24,8 +28,10 @@ pub struct KleerSettings {
     pub base_url: String,
     pub company_id: String,
     pub token: String,
-    /// For the whole request, answer body included.
+    /// For the whole request, answer body included; each attempt has its own.
     pub timeout: Duration,
+    /// How requests that failed for a passing reason are tried again.
+    pub retry: RetryPolicy,
 }
 
 // The token is a credential: keep it out of every `{:?}`.
@@ -36,6 +42,7 @@ impl fmt::Debug for KleerSettings {
             .field("company_id", &self.company_id)
             .field("token", &"<redacted>")
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -46,6 +53,7 @@ pub struct KleerClient {
     /// The base URL with `company/{companyId}` appended.
     company_url: Url,
     timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for KleerClient {
@@ -53,6 +61,7 @@ impl fmt::Debug for KleerClient {
         f.debug_struct("KleerClient")
             .field("company_url", &self.company_url.as_str())
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +108,7 @@ impl KleerClient {
             http,
             company_url,
             timeout: settings.timeout,
+            retry: settings.retry,
         })
     }
 
@@ -121,24 +131,47 @@ impl KleerClient {
         &self,
         foreign_id: &str,
     ) -> Result<Option<User>, KleerError> {
-        match self
-            .send(Method::GET, &["user", "foreign-id", foreign_id], None)
-            .await
-        {
-            // An empty or `null` answer has the same meaning as a 404 here.
-            Ok(body) if is_blank(&body) => Ok(None),
-            Ok(body) => decode("user", &body).map(Some),
-            Err(KleerError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        found_user(
+            self.send(Method::GET, &["user", "foreign-id", foreign_id], None)
+                .await,
+        )
     }
 
+    /// Creates a user and answers its id. With a `foreign_id` in `user`, a passing failure is
+    /// retried: every retry first looks the user up by it and answers the one found, because the
+    /// failed attempt may have created it. Without one, the create is tried once: a duplicate
+    /// could not be told from a namesake.
     pub async fn create_user(&self, user: &UserWrite) -> Result<KleerUserId, KleerError> {
-        let body = self
-            .send(Method::PUT, &["user"], Some(encode(user)?))
-            .await?;
-        let created: Created = decode("created id", &body)?;
-        Ok(created.id)
+        let url = self.url(&["user"]);
+        let body = encode(user)?;
+        let Some(foreign_id) = user.foreign_id.as_deref().filter(|f| !f.is_empty()) else {
+            let answer = self
+                .send_once(&Method::PUT, &url, Some(&body), self.timeout)
+                .await?;
+            return decode::<Created>("created id", &answer).map(|c| c.id);
+        };
+        let lookup = self.url(&["user", "foreign-id", foreign_id]);
+        let mut attempts = Attempts::new(&self.retry, self.timeout);
+        loop {
+            let attempt = async {
+                if attempts.is_retry() {
+                    let found = self
+                        .send_once(&Method::GET, &lookup, None, attempts.timeout())
+                        .await;
+                    if let Some(user) = found_user(found)? {
+                        return Ok(user.id);
+                    }
+                }
+                let answer = self
+                    .send_once(&Method::PUT, &url, Some(&body), attempts.timeout())
+                    .await?;
+                decode::<Created>("created id", &answer).map(|c| c.id)
+            };
+            match attempt.await {
+                Err(e) => attempts.failed(e, &Method::PUT, url.path()).await?,
+                done => return done,
+            }
+        }
     }
 
     pub async fn update_user(&self, id: KleerUserId, user: &UserWrite) -> Result<(), KleerError> {
@@ -177,19 +210,43 @@ impl KleerClient {
         }
     }
 
-    /// Kleer requires `ssn` and `employment_start_date` here.
+    /// Kleer requires `ssn` and `employment_start_date` here. A passing failure is retried:
+    /// every retry first asks whether the agreement exists, since the failed attempt may have
+    /// created it, and if so sends the same values as an update (a second create is refused).
     pub async fn create_payroll_user(
         &self,
         id: KleerUserId,
         payroll: &PayrollUserWrite,
     ) -> Result<(), KleerError> {
-        self.send(
-            Method::PUT,
-            &["payroll", "user", &id.to_string()],
-            Some(encode(payroll)?),
-        )
-        .await
-        .map(drop)
+        let url = self.url(&["payroll", "user", &id.to_string()]);
+        let body = encode(payroll)?;
+        let mut attempts = Attempts::new(&self.retry, self.timeout);
+        loop {
+            let attempt = async {
+                if attempts.is_retry() {
+                    match self
+                        .send_once(&Method::GET, &url, None, attempts.timeout())
+                        .await
+                    {
+                        Ok(_) => {
+                            return self
+                                .send_once(&Method::POST, &url, Some(&body), attempts.timeout())
+                                .await
+                                .map(drop);
+                        }
+                        Err(KleerError::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.send_once(&Method::PUT, &url, Some(&body), attempts.timeout())
+                    .await
+                    .map(drop)
+            };
+            match attempt.await {
+                Err(e) => attempts.failed(e, &Method::PUT, url.path()).await?,
+                done => return done,
+            }
+        }
     }
 
     /// Changes only the fields that are `Some`.
@@ -212,21 +269,51 @@ impl KleerClient {
         decode(&path.join("/"), &body)
     }
 
-    /// The single way out to Kleer. Answers the body of a 2xx, or the error its status means.
+    /// Sends a request that may be repeated as it is (a read, or an update that sets values),
+    /// retrying passing failures as the policy says.
     async fn send(
         &self,
         method: Method,
         path: &[&str],
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, KleerError> {
+        let url = self.url(path);
+        let mut attempts = Attempts::new(&self.retry, self.timeout);
+        loop {
+            match self
+                .send_once(&method, &url, body.as_deref(), attempts.timeout())
+                .await
+            {
+                Err(e) => attempts.failed(e, &method, url.path()).await?,
+                done => return done,
+            }
+        }
+    }
+
+    fn url(&self, path: &[&str]) -> Url {
         let mut url = self.company_url.clone();
         url.path_segments_mut()
             .expect("checked to be a base in new()")
             .extend(path);
+        url
+    }
+
+    /// The single way out to Kleer: one request, never repeated here. Answers the body of a 2xx,
+    /// or the error its status means.
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, KleerError> {
         let started = Instant::now();
-        let mut request = self.http.request(method.clone(), url.clone());
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .timeout(timeout);
         if let Some(body) = body {
-            request = request.body(body);
+            request = request.body(body.to_vec());
         }
         let outcome = match request.send().await {
             Ok(response) => {
@@ -235,7 +322,7 @@ impl KleerClient {
                     .headers()
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                    .and_then(parse_retry_after);
                 response
                     .bytes()
                     .await
@@ -256,47 +343,70 @@ impl KleerClient {
                 if status.is_success() {
                     Ok(body)
                 } else {
-                    Err(status_error(status, retry_after.as_deref(), &body))
+                    Err(status_error(status, retry_after, &body))
                 }
             }
             Err(e) => {
-                let error = self.transport_error(e);
+                let error = transport_error(e, timeout);
                 tracing::debug!(%method, path = url.path(), elapsed_ms, %error, "kleer request failed");
                 Err(error)
             }
         }
     }
+}
 
-    fn transport_error(&self, e: reqwest::Error) -> KleerError {
-        if e.is_timeout() {
-            KleerError::Unavailable(format!("no answer within {:?}", self.timeout))
-        } else if e.is_connect() {
-            KleerError::Unavailable(format!(
-                "could not connect: {}",
-                error_chain(&e.without_url())
-            ))
-        } else {
-            KleerError::Unavailable(error_chain(&e.without_url()))
-        }
+fn transport_error(e: reqwest::Error, timeout: Duration) -> KleerError {
+    if e.is_timeout() {
+        KleerError::unavailable(format!("no answer within {timeout:?}"))
+    } else if e.is_connect() {
+        KleerError::unavailable(format!(
+            "could not connect: {}",
+            error_chain(&e.without_url())
+        ))
+    } else {
+        KleerError::unavailable(error_chain(&e.without_url()))
     }
 }
 
+/// The answer to a look-up by foreign id.
+fn found_user(answer: Result<Vec<u8>, KleerError>) -> Result<Option<User>, KleerError> {
+    match answer {
+        // An empty or `null` answer has the same meaning as a 404 here.
+        Ok(body) if is_blank(&body) => Ok(None),
+        Ok(body) => decode("user", &body).map(Some),
+        Err(KleerError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `Retry-After` as a number of seconds. Its other form, an HTTP date, is not used by Kleer as
+/// far as we know; it reads as absent and the backoff applies.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
 /// The meaning of a non-2xx answer. Kleer's own message is kept when it sent one.
-fn status_error(status: StatusCode, retry_after: Option<&str>, body: &[u8]) -> KleerError {
+fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> KleerError {
     let message = kleer_message(body)
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("no message").into());
     match status {
         StatusCode::UNAUTHORIZED => KleerError::Unauthorized,
         StatusCode::FORBIDDEN => KleerError::Forbidden,
         StatusCode::NOT_FOUND => KleerError::NotFound,
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
-            KleerError::Unavailable(match retry_after {
-                Some(after) => format!("HTTP {}: {message} (retry after {after})", status.as_u16()),
-                None => format!("HTTP {}: {message}", status.as_u16()),
-            })
-        }
-        s if s.is_server_error() => {
-            KleerError::Unavailable(format!("HTTP {}: {message}", s.as_u16()))
+        s if s == StatusCode::TOO_MANY_REQUESTS
+            || s == StatusCode::REQUEST_TIMEOUT
+            || s.is_server_error() =>
+        {
+            KleerError::Unavailable {
+                message: match retry_after {
+                    Some(after) => format!(
+                        "HTTP {}: {message} (asked to retry after {after:?})",
+                        s.as_u16()
+                    ),
+                    None => format!("HTTP {}: {message}", s.as_u16()),
+                },
+                retry_after,
+            }
         }
         s => KleerError::Rejected {
             status: s.as_u16(),

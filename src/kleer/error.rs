@@ -1,6 +1,8 @@
 //! What can go wrong talking to Kleer. Messages are safe to log and to show an operator: they
 //! never carry the token, and never a request or answer body (only Kleer's own error message).
 
+use std::time::Duration;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KleerError {
     /// The token is missing, wrong or revoked.
@@ -15,9 +17,13 @@ pub enum KleerError {
     #[error("Kleer refused the request ({status}): {message}")]
     Rejected { status: u16, message: String },
     /// Kleer could not be reached or could not answer now: connection errors, timeouts, 5xx,
-    /// 429. Worth trying again later.
-    #[error("Kleer is unavailable: {0}")]
-    Unavailable(String),
+    /// 408, 429. Worth trying again later.
+    #[error("Kleer is unavailable: {message}")]
+    Unavailable {
+        message: String,
+        /// How long Kleer asked us to wait (its `Retry-After`), when it said.
+        retry_after: Option<Duration>,
+    },
     /// Kleer answered 2xx with something we cannot read.
     #[error("Kleer's answer could not be read: {0}")]
     Decode(String),
@@ -28,9 +34,25 @@ pub enum KleerError {
 }
 
 impl KleerError {
+    /// Unavailable without a word on when to come back.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
     /// Whether the same request may succeed if sent again later, unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        matches!(self, Self::Unavailable { .. })
+    }
+
+    /// The wait Kleer asked for before the next request, when it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Unavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -40,7 +62,7 @@ mod tests {
 
     #[test]
     fn only_unavailability_is_retryable() {
-        assert!(KleerError::Unavailable("timeout".into()).is_retryable());
+        assert!(KleerError::unavailable("timeout").is_retryable());
         for error in [
             KleerError::Unauthorized,
             KleerError::Forbidden,

@@ -8,10 +8,12 @@
 mod client;
 mod error;
 pub mod mapping;
+mod retry;
 pub mod wire;
 
 pub use client::{DEFAULT_TIMEOUT, KleerClient, KleerSettings};
 pub use error::KleerError;
+pub use retry::RetryPolicy;
 
 #[cfg(test)]
 mod tests;

@@ -2,13 +2,18 @@
 
 use super::mapping::{kleer_employees, payroll_write, user_write};
 use super::wire::{EmploymentEnd, PayrollUserWrite, UserWrite};
-use super::{KleerClient, KleerError, KleerSettings};
+use super::{KleerClient, KleerError, KleerSettings, RetryPolicy};
 use crate::model::{Address, EmployeeData, KleerUserId, PersonalIdentityNumber};
 use crate::sandbox::{
-    self, ACCOUNTANT_USER, Faults, INTEGRATION_USER, RunningSandbox, SandboxConfig,
+    self, ACCOUNTANT_USER, Faults, INTEGRATION_USER, RunningSandbox, SandboxConfig, SandboxHandle,
 };
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, header::RETRY_AFTER};
+use axum::middleware::{Next, from_fn};
+use axum::response::IntoResponse;
 use chrono::NaiveDate;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const TOKEN: &str = "test-token-3f9c1e";
 const COMPANY: &str = "4711";
@@ -24,6 +29,26 @@ async fn start(seed: usize, faults: Faults) -> RunningSandbox {
         .unwrap()
 }
 
+/// Retries as in production, with waits short enough for a test.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(10),
+        max_total: Duration::from_secs(5),
+    }
+}
+
+fn settings(base_url: String, timeout: Duration, retry: RetryPolicy) -> KleerSettings {
+    KleerSettings {
+        base_url,
+        company_id: COMPANY.into(),
+        token: TOKEN.into(),
+        timeout,
+        retry,
+    }
+}
+
 fn client_with(
     sandbox: &RunningSandbox,
     token: &str,
@@ -31,16 +56,19 @@ fn client_with(
     timeout: Duration,
 ) -> KleerClient {
     KleerClient::new(KleerSettings {
-        base_url: sandbox.base_url(),
         company_id: company.into(),
         token: token.into(),
-        timeout,
+        ..settings(sandbox.base_url(), timeout, quick_retries())
     })
     .unwrap()
 }
 
 fn client(sandbox: &RunningSandbox) -> KleerClient {
     client_with(sandbox, TOKEN, COMPANY, Duration::from_secs(5))
+}
+
+fn retrying_client(sandbox: &RunningSandbox, timeout: Duration, retry: RetryPolicy) -> KleerClient {
+    KleerClient::new(settings(sandbox.base_url(), timeout, retry)).unwrap()
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -296,7 +324,7 @@ async fn refusals_carry_kleers_own_message() {
 }
 
 #[tokio::test]
-async fn server_errors_and_throttling_are_unavailable() {
+async fn server_errors_are_retried_a_bounded_number_of_times() {
     let failing = start(
         1,
         Faults {
@@ -307,24 +335,44 @@ async fn server_errors_and_throttling_are_unavailable() {
     .await;
     let error = client(&failing).list_users().await.unwrap_err();
     assert!(
-        matches!(&error, KleerError::Unavailable(m) if m.contains("503")),
+        matches!(&error, KleerError::Unavailable { message, retry_after: None }
+            if message.contains("503") && message.contains("gave up after 4 attempts")),
         "{error:?}"
     );
     assert!(error.is_retryable());
-
-    failing.handle().set_faults(Faults {
-        throttle_rate: 1.0,
-        ..Default::default()
-    });
-    let error = client(&failing).list_users().await.unwrap_err();
-    assert!(
-        matches!(&error, KleerError::Unavailable(m) if m.contains("429") && m.contains("retry after 1")),
-        "{error:?}"
-    );
+    assert_eq!(failing.handle().request_count(), 4);
 }
 
 #[tokio::test]
-async fn a_hanging_kleer_times_out_and_the_sandbox_still_stops() {
+async fn throttling_carries_retry_after_and_a_wait_beyond_the_budget_is_not_made() {
+    let throttling = start(
+        1,
+        Faults {
+            throttle_rate: 1.0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let budget = RetryPolicy {
+        max_total: Duration::from_millis(500),
+        ..quick_retries()
+    };
+    let started = Instant::now();
+    let error = retrying_client(&throttling, Duration::from_secs(5), budget)
+        .list_users()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, KleerError::Unavailable { message, retry_after: Some(after) }
+            if message.contains("429") && *after == Duration::from_secs(1)),
+        "{error:?}"
+    );
+    assert_eq!(throttling.handle().request_count(), 1);
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn a_hanging_kleer_times_out_within_the_budget_and_the_sandbox_still_stops() {
     let hanging = start(
         0,
         Faults {
@@ -333,11 +381,22 @@ async fn a_hanging_kleer_times_out_and_the_sandbox_still_stops() {
         },
     )
     .await;
-    let kleer = client_with(&hanging, TOKEN, COMPANY, Duration::from_millis(200));
+    // The budget is shorter than the timeout: it cuts the attempt short.
+    let budget = RetryPolicy {
+        max_total: Duration::from_millis(300),
+        ..quick_retries()
+    };
+    let kleer = retrying_client(&hanging, Duration::from_secs(5), budget);
+    let started = Instant::now();
     let error = kleer.me().await.unwrap_err();
     assert!(
-        matches!(&error, KleerError::Unavailable(m) if m.contains("no answer")),
+        matches!(&error, KleerError::Unavailable { message, .. } if message.contains("no answer")),
         "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
     );
 
     tokio::time::timeout(Duration::from_secs(5), hanging.shutdown())
@@ -346,7 +405,7 @@ async fn a_hanging_kleer_times_out_and_the_sandbox_still_stops() {
         .unwrap();
     let error = kleer.me().await.unwrap_err();
     assert!(
-        matches!(&error, KleerError::Unavailable(m) if m.contains("connect")),
+        matches!(&error, KleerError::Unavailable { message, .. } if message.contains("connect")),
         "{error:?}"
     );
 }
@@ -355,10 +414,8 @@ async fn a_hanging_kleer_times_out_and_the_sandbox_still_stops() {
 async fn settings_are_checked_and_a_trailing_slash_is_fine() {
     let sandbox = start(0, Faults::default()).await;
     let settings = |base_url: String, token: &str| KleerSettings {
-        base_url,
-        company_id: COMPANY.into(),
         token: token.into(),
-        timeout: Duration::from_secs(5),
+        ..settings(base_url, Duration::from_secs(5), RetryPolicy::default())
     };
     let slashed = KleerClient::new(settings(format!("{}/", sandbox.base_url()), TOKEN)).unwrap();
     assert_eq!(slashed.me().await.unwrap().id, INTEGRATION_USER);
@@ -375,4 +432,257 @@ async fn settings_are_checked_and_a_trailing_slash_is_fine() {
     assert!(matches!(&error, KleerError::Config(_)));
     assert!(!error.to_string().contains("secret"));
     assert!(!format!("{:?}", settings(sandbox.base_url(), "secret-42")).contains("secret-42"));
+}
+
+/// What the layer in front of a sandbox does to the first requests it picks.
+#[derive(Clone, Copy, Debug)]
+enum Trouble {
+    /// Answers 503 without passing the request on: nothing happened in Kleer.
+    Refuse,
+    /// Passes the request on, then answers 503 in place of Kleer's answer: the write landed
+    /// and its answer was lost on the way back, the case that makes a blind retry duplicate.
+    LoseAnswer,
+    /// Answers 429 with `Retry-After: 1`.
+    Throttle,
+}
+
+/// A sandbox behind a layer that brings `trouble` to the first `times` requests `picks`, and
+/// notes every request (`"PUT user"`, path after the company) in the order they came.
+struct Troubled {
+    sandbox: SandboxHandle,
+    kleer: KleerClient,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Troubled {
+    async fn start(trouble: Trouble, times: usize, picks: fn(&Method, &str) -> bool) -> Self {
+        let sandbox = SandboxHandle::new(SandboxConfig::new(TOKEN, COMPANY)).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let left = Arc::new(Mutex::new(times));
+        let noted = seen.clone();
+        let layer = from_fn(move |request: Request, next: Next| {
+            let (noted, left) = (noted.clone(), left.clone());
+            async move {
+                let prefix = format!("/v1/company/{COMPANY}/");
+                let path = request.uri().path().trim_start_matches(&prefix).to_string();
+                let method = request.method().clone();
+                noted.lock().unwrap().push(format!("{method} {path}"));
+                let picked = picks(&method, &path) && {
+                    let mut left = left.lock().unwrap();
+                    let pick = *left > 0;
+                    *left = left.saturating_sub(1);
+                    pick
+                };
+                let lost = StatusCode::SERVICE_UNAVAILABLE.into_response();
+                match (picked, trouble) {
+                    (false, _) => next.run(request).await,
+                    (true, Trouble::Refuse) => lost,
+                    (true, Trouble::LoseAnswer) => {
+                        next.run(request).await;
+                        lost
+                    }
+                    (true, Trouble::Throttle) => {
+                        (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "1")]).into_response()
+                    }
+                }
+            }
+        });
+        let app = sandbox::router(sandbox.clone()).layer(layer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let kleer =
+            KleerClient::new(settings(base_url, Duration::from_secs(5), quick_retries())).unwrap();
+        Self {
+            sandbox,
+            kleer,
+            seen,
+        }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn users_with_foreign_id(&self, foreign_id: &str) -> usize {
+        self.sandbox
+            .users()
+            .iter()
+            .filter(|u| u.foreign_id.as_deref() == Some(foreign_id))
+            .count()
+    }
+}
+
+fn user_create(method: &Method, path: &str) -> bool {
+    method == Method::PUT && path == "user"
+}
+
+fn payroll_create(method: &Method, path: &str) -> bool {
+    method == Method::PUT && path.starts_with("payroll/user/")
+}
+
+#[tokio::test]
+async fn a_user_created_whose_answer_was_lost_is_found_not_made_twice() {
+    let kleer = Troubled::start(Trouble::LoseAnswer, 1, user_create).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    assert_eq!(kleer.seen(), ["PUT user", "GET user/foreign-id/hr-17"]);
+    assert_eq!(kleer.users_with_foreign_id("hr-17"), 1);
+    assert_eq!(kleer.sandbox.users().last().unwrap().id, id);
+}
+
+#[tokio::test]
+async fn a_user_create_refused_before_it_landed_is_made_on_a_retry() {
+    let kleer = Troubled::start(Trouble::Refuse, 2, user_create).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    assert_eq!(
+        kleer.seen(),
+        [
+            "PUT user",
+            "GET user/foreign-id/hr-17",
+            "PUT user",
+            "GET user/foreign-id/hr-17",
+            "PUT user"
+        ]
+    );
+    assert_eq!(kleer.users_with_foreign_id("hr-17"), 1);
+    assert_eq!(
+        kleer.sandbox.users().last().unwrap().foreign_id.as_deref(),
+        Some("hr-17")
+    );
+    assert_eq!(kleer.sandbox.users().last().unwrap().id, id);
+}
+
+#[tokio::test]
+async fn a_user_create_without_a_foreign_id_is_tried_once() {
+    let kleer = Troubled::start(Trouble::Refuse, 1, user_create).await;
+    let error = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, None))
+        .await
+        .unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(kleer.seen(), ["PUT user"]);
+}
+
+#[tokio::test]
+async fn a_payroll_create_whose_answer_was_lost_is_sent_again_as_an_update() {
+    let kleer = Troubled::start(Trouble::LoseAnswer, 1, payroll_create).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    let payroll = payroll_write(&hr_employee());
+    kleer.kleer.create_payroll_user(id, &payroll).await.unwrap();
+    let agreement = format!("payroll/user/{id}");
+    assert_eq!(
+        kleer.seen(),
+        [
+            "PUT user".to_string(),
+            format!("PUT {agreement}"),
+            format!("GET {agreement}"),
+            format!("POST {agreement}"),
+        ]
+    );
+    let stored = kleer.sandbox.payroll_users();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].ssn, payroll.ssn);
+    assert_eq!(stored[0].monthly_salary, payroll.monthly_salary);
+}
+
+#[tokio::test]
+async fn a_payroll_create_refused_before_it_landed_is_made_on_a_retry() {
+    let kleer = Troubled::start(Trouble::Refuse, 1, payroll_create).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    kleer
+        .kleer
+        .create_payroll_user(id, &payroll_write(&hr_employee()))
+        .await
+        .unwrap();
+    let agreement = format!("payroll/user/{id}");
+    assert_eq!(
+        kleer.seen(),
+        [
+            "PUT user".to_string(),
+            format!("PUT {agreement}"),
+            format!("GET {agreement}"),
+            format!("PUT {agreement}"),
+        ]
+    );
+    assert_eq!(kleer.sandbox.employee_count(), 1);
+}
+
+#[tokio::test]
+async fn reads_and_updates_are_retried_as_they_are() {
+    let kleer = Troubled::start(Trouble::Refuse, 3, |method, _| method != Method::PUT).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    assert_eq!(kleer.kleer.list_users().await.unwrap().len(), 3);
+    let rename = UserWrite {
+        name: Some("Åsa Lind".into()),
+        ..Default::default()
+    };
+    kleer.kleer.update_user(id, &rename).await.unwrap();
+    assert_eq!(
+        kleer.seen(),
+        [
+            "PUT user".to_string(),
+            "GET user".into(),
+            "GET user".into(),
+            "GET user".into(),
+            "GET user".into(),
+            format!("POST user/{id}"),
+        ]
+    );
+    assert_eq!(kleer.sandbox.users().last().unwrap().name, "Åsa Lind");
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_out() {
+    let kleer = Troubled::start(Trouble::Throttle, 1, |_, _| true).await;
+    let started = Instant::now();
+    assert_eq!(kleer.kleer.me().await.unwrap().id, INTEGRATION_USER);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(kleer.seen(), ["GET user/me", "GET user/me"]);
+}
+
+#[tokio::test]
+async fn refusals_are_never_retried() {
+    let kleer = Troubled::start(Trouble::Refuse, 0, |_, _| false).await;
+    let id = kleer
+        .kleer
+        .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+        .await
+        .unwrap();
+    let without_ssn = PayrollUserWrite {
+        ssn: None,
+        ..payroll_write(&hr_employee())
+    };
+    assert!(matches!(
+        kleer.kleer.create_payroll_user(id, &without_ssn).await,
+        Err(KleerError::Rejected { status: 400, .. })
+    ));
+    assert!(matches!(
+        kleer
+            .kleer
+            .create_user(&user_write(&hr_employee(), false, Some("hr-17")))
+            .await,
+        Err(KleerError::Rejected { status: 400, message }) if message.contains("already used")
+    ));
+    assert_eq!(kleer.seen().len(), 3);
 }

@@ -80,6 +80,9 @@ async fn inject_faults(
     let faults = handle.faults();
     let dice = &handle.shared.dice;
     let hang = dice.chance(faults.hang_rate);
+    if hang {
+        handle.count_hang();
+    }
     if faults.latency_ms > 0 || hang {
         let delay = async {
             tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -97,6 +100,7 @@ async fn inject_faults(
         }
     }
     if dice.chance(faults.throttle_rate) {
+        handle.count_throttle();
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(RETRY_AFTER, "1")],
@@ -105,6 +109,7 @@ async fn inject_faults(
             .into_response();
     }
     if dice.chance(faults.error_rate) {
+        handle.count_error();
         return refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "Ett tekniskt fel har uppstått (sandbox fault)",

@@ -74,6 +74,21 @@ pub struct Faults {
     pub hang_rate: f64,
 }
 
+/// How many requests each fault has struck since the sandbox started, so that a test can say
+/// what its client went through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InjectedFaults {
+    pub hangs: u64,
+    pub throttles: u64,
+    pub errors: u64,
+}
+
+impl InjectedFaults {
+    pub fn total(&self) -> u64 {
+        self.hangs + self.throttles + self.errors
+    }
+}
+
 impl Faults {
     pub fn validate(&self) -> Result<(), String> {
         for (name, rate) in [

@@ -2,7 +2,7 @@
 //! to writes, and the optional state file.
 
 use super::rng::SharedSplitMix64;
-use super::{Faults, SandboxConfig, seed};
+use super::{Faults, InjectedFaults, SandboxConfig, seed};
 use crate::kleer::wire::{PayrollUser, PayrollUserWrite, User, UserRef, UserWrite};
 use crate::model::KleerUserId;
 use axum::http::StatusCode;
@@ -298,6 +298,9 @@ pub(super) struct Shared {
     faults: Mutex<Faults>,
     pub dice: SharedSplitMix64,
     requests: AtomicU64,
+    hangs: AtomicU64,
+    throttles: AtomicU64,
+    errors: AtomicU64,
     /// Flips to `true` once: stops the server and releases requests held by the hang fault.
     pub shutdown: watch::Sender<bool>,
 }
@@ -325,6 +328,9 @@ impl SandboxHandle {
                 faults: Mutex::new(config.faults),
                 dice: SharedSplitMix64::new(0x6661_756c_7473),
                 requests: AtomicU64::new(0),
+                hangs: AtomicU64::new(0),
+                throttles: AtomicU64::new(0),
+                errors: AtomicU64::new(0),
                 shutdown: watch::channel(false).0,
             }),
         };
@@ -382,6 +388,14 @@ impl SandboxHandle {
         self.shared.requests.load(Ordering::Relaxed)
     }
 
+    pub fn injected_faults(&self) -> InjectedFaults {
+        InjectedFaults {
+            hangs: self.shared.hangs.load(Ordering::Relaxed),
+            throttles: self.shared.throttles.load(Ordering::Relaxed),
+            errors: self.shared.errors.load(Ordering::Relaxed),
+        }
+    }
+
     pub fn faults(&self) -> Faults {
         *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -392,6 +406,18 @@ impl SandboxHandle {
 
     pub(super) fn count_request(&self) {
         self.shared.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn count_hang(&self) {
+        self.shared.hangs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn count_throttle(&self) {
+        self.shared.throttles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn count_error(&self) {
+        self.shared.errors.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, Store> {

@@ -177,6 +177,14 @@ async fn faults_change_at_runtime_through_the_control_endpoint() {
 
     // Kleer requests are counted whatever their answer; control requests are not.
     assert_eq!(sandbox.handle().request_count(), 2);
+    assert_eq!(
+        sandbox.handle().injected_faults(),
+        super::InjectedFaults {
+            hangs: 0,
+            throttles: 1,
+            errors: 1
+        }
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use super::Service;
 use super::employees::{UserError, UserErrorCode, Validated};
 use super::error::SyncError;
-use crate::kleer::{KleerClient, KleerError, KleerSettings};
+use crate::kleer::{KleerClient, KleerError, KleerSettings, RetryPolicy};
 use crate::model::ConnectionId;
 use crate::store::{ConnectionRecord, NewConnection};
 
@@ -137,6 +137,7 @@ impl Service {
             company_id: new.company_id.clone(),
             token: new.token.clone(),
             timeout: self.settings.kleer_timeout,
+            retry: RetryPolicy::default(),
         };
         let client = KleerClient::new(settings)
             .map_err(|e| UserError::new("baseUrl", UserErrorCode::Invalid, e.to_string()))?;

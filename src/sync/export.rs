@@ -48,7 +48,7 @@ pub(crate) fn kleer_failure(e: &KleerError) -> (RowCode, String) {
         KleerError::Unauthorized | KleerError::Forbidden => RowCode::KleerUnauthorized,
         KleerError::NotFound => RowCode::KleerNotFound,
         KleerError::Rejected { .. } => RowCode::KleerRejected,
-        KleerError::Unavailable(_) | KleerError::Decode(_) | KleerError::Config(_) => {
+        KleerError::Unavailable { .. } | KleerError::Decode(_) | KleerError::Config(_) => {
             RowCode::KleerUnavailable
         }
     };

@@ -15,7 +15,7 @@ pub mod views;
 
 pub use error::SyncError;
 
-use crate::kleer::{KleerClient, KleerError, KleerSettings};
+use crate::kleer::{KleerClient, KleerError, KleerSettings, RetryPolicy};
 use crate::model::ConnectionId;
 use crate::store::{ConnectionRecord, Store};
 use std::collections::HashMap;
@@ -127,6 +127,7 @@ impl Service {
             company_id: key.1.clone(),
             token: key.2.clone(),
             timeout: self.settings.kleer_timeout,
+            retry: RetryPolicy::default(),
         })?;
         clients.insert(connection.id, (key, client.clone()));
         Ok(client)

@@ -6,6 +6,7 @@ mod auth;
 mod concurrency;
 mod employees;
 mod export;
+mod faults;
 mod import;
 mod process;
 mod runs;

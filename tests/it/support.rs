@@ -68,6 +68,10 @@ pub struct Options {
     pub mirror_max_age: Duration,
     /// Every request needs an API token (otherwise the server runs in its open first-run mode).
     pub require_tokens: bool,
+    /// How long one request to Kleer may take.
+    pub kleer_timeout: Duration,
+    /// Rows of a batch that talk to Kleer at the same time.
+    pub kleer_concurrency: usize,
 }
 
 impl Default for Options {
@@ -76,6 +80,8 @@ impl Default for Options {
             seed: 0,
             mirror_max_age: Duration::from_secs(300),
             require_tokens: false,
+            kleer_timeout: Duration::from_secs(3),
+            kleer_concurrency: 4,
         }
     }
 }
@@ -108,9 +114,9 @@ impl TestApp {
             .await
             .expect("database opens and migrates");
         let settings = Settings {
-            kleer_timeout: Duration::from_secs(3),
+            kleer_timeout: options.kleer_timeout,
             mirror_max_age: options.mirror_max_age,
-            kleer_concurrency: 4,
+            kleer_concurrency: options.kleer_concurrency,
             claim_lease: Duration::from_secs(60),
         };
         let service = Service::new(store.clone(), settings);
