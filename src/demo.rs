@@ -6,7 +6,7 @@ use crate::kleer::wire::{PayrollUserWrite, UserWrite};
 use crate::model::{Address, EmployeeData, EmployeeId, PersonalIdentityNumber, split_full_name};
 use crate::sandbox::{self, RunningSandbox, SandboxConfig};
 use crate::store::NewConnection;
-use crate::sync::{Requested, Service, SyncError};
+use crate::sync::{Requested, Service, Settings, SyncError};
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -57,7 +57,12 @@ pub async fn start_if_needed(
         None => {
             let connection = store.insert_connection(&new).await?;
             let exported = seed_hr(service, seed).await?;
-            service
+            // One at a time, so the demo's Kleer user ids come out the same on every first run.
+            let settings = Settings {
+                kleer_concurrency: 1,
+                ..service.settings().clone()
+            };
+            Service::new(store.clone(), settings)
                 .export_employees(Some(connection.id), exported)
                 .await?;
             tracing::info!(base_url = %new.base_url, "demo sandbox started with demo data on both sides");

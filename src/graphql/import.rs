@@ -236,7 +236,8 @@ pub struct RefreshKleerEmployeesPayload {
     pub kleer_employee_count: i32,
     /// Kleer user ids that were mirrored before and are gone from Kleer.
     pub removed_kleer_user_ids: Vec<i64>,
-    /// HR employees still linked to a Kleer user that is gone: unlink or re-export them.
+    /// HR employees linked to a Kleer user Kleer no longer has (found gone by this refresh or an
+    /// earlier one): unlink or re-export them.
     pub dangling_links: Vec<Employee>,
     /// The run that recorded the refresh, one row per removed Kleer user.
     pub run: SyncRun,

@@ -103,6 +103,19 @@ impl Store {
         Ok(())
     }
 
+    pub async fn delete_decision(&self, cid: ConnectionId, kid: KleerUserId) -> StoreResult<()> {
+        db_run!(self, |conn| {
+            diesel::delete(
+                import_decisions::table
+                    .filter(import_decisions::connection_id.eq(cid.0))
+                    .filter(import_decisions::kleer_user_id.eq(kid.0)),
+            )
+            .execute(conn)
+            .await?
+        });
+        Ok(())
+    }
+
     /// HR employees with one of these personal identity numbers, email keys or ids, each with
     /// its link and hand-made match on the connection.
     pub async fn match_candidates(

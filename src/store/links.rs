@@ -88,6 +88,28 @@ impl Store {
         Ok(())
     }
 
+    /// Links whose Kleer user is not in the mirror: Kleer no longer has it.
+    pub async fn dangling_links(&self, cid: ConnectionId) -> StoreResult<Vec<Link>> {
+        let rows: Vec<LinkRow> = db_run!(self, |conn| {
+            links::table
+                .left_join(
+                    kleer_employees::table.on(kleer_employees::connection_id
+                        .eq(links::connection_id)
+                        .and(kleer_employees::kleer_user_id.eq(links::kleer_user_id))),
+                )
+                .filter(links::connection_id.eq(cid.0))
+                .filter(kleer_employees::kleer_user_id.nullable().is_null())
+                .select((
+                    links::connection_id,
+                    links::employee_id,
+                    links::kleer_user_id,
+                ))
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(to_link).collect())
+    }
+
     /// Removes the link of an employee; false when there was none.
     pub async fn delete_link(&self, cid: ConnectionId, employee: EmployeeId) -> StoreResult<bool> {
         let deleted = db_run!(self, |conn| {

@@ -206,6 +206,12 @@ pub fn import_changes(
     action: ImportAction,
     use_work_email: bool,
 ) -> Vec<FieldChange> {
+    // Create makes a new HR employee: whoever the row is matched to, nothing of theirs is involved.
+    let hr = if action == ImportAction::Create {
+        None
+    } else {
+        hr
+    };
     mapped_values(hr, Some(kleer), use_work_email)
         .into_iter()
         .map(|(field, alexis_value, kleer_value)| FieldChange {

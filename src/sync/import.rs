@@ -246,15 +246,18 @@ impl Service {
             .into_iter()
             .map(|r| (r.kleer.employee.user_id, r))
             .collect();
+        let known: std::collections::HashSet<KleerUserId> = rows.keys().copied().collect();
         let firsts = first_occurrences(requested);
         let mut answered = Vec::with_capacity(requested.len());
         let mut found = Vec::new();
         for (position, req) in requested.iter().enumerate() {
             let answer = if !firsts[position] {
-                Some(
-                    RowResult::new(&req.raw, RowCode::DuplicateInBatch)
-                        .message("repeated in this batch; acted on once"),
-                )
+                let duplicate = RowResult::new(&req.raw, RowCode::DuplicateInBatch)
+                    .message("repeated in this batch; acted on once");
+                Some(match req.id.filter(|id| known.contains(id)) {
+                    Some(kid) => duplicate.kleer_user(kid),
+                    None => duplicate,
+                })
             } else {
                 match req.id.and_then(|id| rows.remove(&id)) {
                     Some(row) => {
@@ -447,7 +450,9 @@ impl Service {
         let linked = row.linked_to.is_some();
         let uwe = connection.use_work_email;
         let (write, before, code) = match (row.action, row.matched_employee()) {
-            (ImportAction::DoNothing, _) => return Ok(RowResult::new("", RowCode::NothingToDo)),
+            (ImportAction::DoNothing, _) => {
+                return self.nothing_to_do(connection.id, kid, None).await;
+            }
             (ImportAction::Create, _) if linked => {
                 return Err((
                     RowCode::AlreadyLinked,
@@ -467,14 +472,24 @@ impl Service {
                 ));
             }
             (ImportAction::PreferAlexis | ImportAction::MatchManually, Some(_)) if linked => {
-                return Ok(RowResult::new("", RowCode::NothingToDo)
-                    .message("linked already; HR keeps its values"));
+                return self
+                    .nothing_to_do(
+                        connection.id,
+                        kid,
+                        Some("linked already; HR keeps its values"),
+                    )
+                    .await;
             }
             (ImportAction::PreferAlexis | ImportAction::MatchManually, Some(e)) => {
                 (ImportWrite::Existing(e.id, None), Some(e), RowCode::Linked)
             }
             (ImportAction::PreferKleer, Some(e)) => {
                 let data = self.kleer_values(&e.data, row, uwe, Some(e.id)).await?;
+                if linked && data == e.data {
+                    return self
+                        .nothing_to_do(connection.id, kid, Some("HR holds Kleer's values already"))
+                        .await;
+                }
                 (
                     ImportWrite::Existing(e.id, Some(data)),
                     Some(e),
@@ -498,6 +513,24 @@ impl Service {
         Ok(RowResult::new("", code)
             .employee(stored.id)
             .changes(changes))
+    }
+
+    /// A row whose action writes nothing: its choice is done with, so it goes back to the default.
+    async fn nothing_to_do(
+        &self,
+        cid: ConnectionId,
+        kid: KleerUserId,
+        why: Option<&str>,
+    ) -> Result<RowResult, (RowCode, String)> {
+        self.store
+            .delete_decision(cid, kid)
+            .await
+            .map_err(import_failure)?;
+        let row = RowResult::new("", RowCode::NothingToDo);
+        Ok(match why {
+            Some(why) => row.message(why),
+            None => row,
+        })
     }
 
     /// Kleer's values over `base`, validated like any HR input; a personal identity number

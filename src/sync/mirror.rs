@@ -12,7 +12,8 @@ pub struct RefreshReport {
     pub employees: usize,
     /// Kleer users that were mirrored before and are gone from Kleer now.
     pub removed: Vec<KleerUserId>,
-    /// Links that point at one of those users: reported, never silently dropped.
+    /// Every link whose Kleer user Kleer no longer has (removed now or earlier): reported on
+    /// every refresh until someone unlinks or re-exports the employee, never silently dropped.
     pub dangling_links: Vec<Link>,
 }
 
@@ -25,14 +26,11 @@ impl Service {
         let (users, payroll) = tokio::try_join!(client.list_users(), client.list_payroll_users())?;
         let employees = mapping::kleer_employees(users, payroll);
         let removed = self.store.replace_mirror(connection.id, &employees).await?;
-        let dangling_links = if removed.is_empty() {
-            Vec::new()
-        } else {
-            self.store
-                .links_for_kleer_users(connection.id, &removed)
-                .await?
-        };
-        for link in &dangling_links {
+        let dangling_links = self.store.dangling_links(connection.id).await?;
+        for link in dangling_links
+            .iter()
+            .filter(|l| removed.contains(&l.kleer_user_id))
+        {
             tracing::warn!(
                 connection = %link.connection_id, employee = %link.employee_id, kleer_user = %link.kleer_user_id,
                 "linked Kleer user no longer exists in Kleer"

@@ -384,6 +384,14 @@ async fn linked_employees_are_updated_from_kleer_with_prefer_kleer(db: Db) {
         read["employee"],
         json!({ "monthlySalary": 51000, "privatePhone": "070-7654321" })
     );
+
+    // Once HR holds Kleer's values, preferring Kleer again writes nothing, and a done choice
+    // goes back to the default.
+    app.set_action(&[&id(&row)], "PREFER_KLEER").await;
+    assert_eq!(codes(&app.import(&[&id(&row)]).await), ["NOTHING_TO_DO"]);
+    app.set_action(&[&id(&row)], "PREFER_ALEXIS").await;
+    assert_eq!(codes(&app.import(&[&id(&row)]).await), ["NOTHING_TO_DO"]);
+    assert_eq!(app.import_row("Greta Garbo").await["action"], "DO_NOTHING");
 }
 
 async fn kleer_employees_removed_in_kleer_leave_the_view_and_their_links_are_reported(db: Db) {
@@ -429,6 +437,14 @@ async fn kleer_employees_removed_in_kleer_leave_the_view_and_their_links_are_rep
     );
     assert_eq!(refreshed["danglingLinks"], json!([{ "id": hr }]));
     assert_eq!(app.import_rows("ALL").await.1, 1);
+    // Reported again on every refresh until someone deals with it.
+    let again = app
+        .gql("mutation { refreshKleerEmployees(input: {}) { removedKleerUserIds danglingLinks { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        again["refreshKleerEmployees"],
+        json!({ "removedKleerUserIds": [], "danglingLinks": [{ "id": hr }] })
+    );
 
     let run = app
         .gql("query($id: ID!) { syncRun(id: $id) { kind rows { nodes { code kleerUserId employee { id } } } } }", json!({ "id": refreshed["run"]["id"] }))
