@@ -4,7 +4,7 @@
 use crate::access::{AccessError, Caller, Gate};
 use crate::config::ServeArgs;
 use crate::graphql::{self, AppSchema, Limits, Loaders};
-use crate::store::{NewConnection, Store};
+use crate::store::{NewConnection, SecretBox, Store};
 use crate::sync::{Service, Settings};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -125,6 +125,8 @@ pub enum StartError {
     PartialKleerConfig,
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Secret(#[from] crate::store::SecretError),
     #[error(
         "no API token exists, so the server may only listen on loopback (not {0}): create one with `kleer-sync token create --role owner`, or listen on 127.0.0.1"
     )]
@@ -144,11 +146,25 @@ pub fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
+/// The key for secrets at rest: from the environment, or from the key file (made on first start).
+fn secret_box(args: &ServeArgs) -> Result<SecretBox, StartError> {
+    if let Some(key) = &args.secret_key {
+        return Ok(SecretBox::from_base64(key)?);
+    }
+    let (secrets, created) = SecretBox::from_file(&args.secret_key_file)?;
+    if created {
+        tracing::warn!(
+            file = %args.secret_key_file.display(),
+            "created a new secret key for the Kleer tokens; keep it with the database (or set KLEER_SYNC_SECRET_KEY)"
+        );
+    }
+    Ok(secrets)
+}
+
 /// Opens the database, makes sure a Kleer connection exists (the configured one, or the demo
 /// sandbox), then serves until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let store = Store::open(&args.database.database_url, args.database.db_connections).await?;
-    tracing::info!(database = ?store.backend(), "database ready");
     let open = !store.any_live_token().await?;
     if open && args.require_auth {
         return Err(StartError::NoToken);
@@ -156,6 +172,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), StartError> {
     if open && !args.addr.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(args.addr));
     }
+    let store = store.with_secrets(secret_box(&args)?);
+    tracing::info!(database = ?store.backend(), "database ready");
     if open {
         tracing::warn!(
             "no API token exists: serving every request as owner, on loopback only; create one with `kleer-sync token create --role owner`"

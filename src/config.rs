@@ -74,6 +74,21 @@ pub struct ServeArgs {
     #[arg(long, env = "KLEER_SYNC_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
+    /// The key Kleer tokens are encrypted with at rest: 32 bytes, base64. Servers sharing one
+    /// database must share the key. Without it, the key file is used.
+    #[arg(long, env = "KLEER_SYNC_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Where the key lives when KLEER_SYNC_SECRET_KEY is not set; created (readable by its owner
+    /// only) on first start. Keep it with the database: without it the stored Kleer tokens
+    /// cannot be read.
+    #[arg(
+        long,
+        env = "KLEER_SYNC_SECRET_KEY_FILE",
+        default_value = "kleer-sync.key"
+    )]
+    pub secret_key_file: PathBuf,
+
     /// Refuse to start without an API token, instead of serving openly on loopback.
     #[arg(long, env = "KLEER_SYNC_REQUIRE_AUTH", default_value_t = false)]
     pub require_auth: bool,

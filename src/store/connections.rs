@@ -64,8 +64,7 @@ impl From<ConnectionRow> for ConnectionRecord {
     }
 }
 
-#[derive(Clone, Insertable, AsChangeset)]
-#[diesel(table_name = kleer_connections)]
+#[derive(Clone)]
 pub struct NewConnection {
     pub label: String,
     pub base_url: String,
@@ -75,9 +74,47 @@ pub struct NewConnection {
     pub is_demo: bool,
 }
 
+/// A connection as written: the token sealed.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = kleer_connections)]
+struct ConnectionForm<'a> {
+    label: &'a str,
+    base_url: &'a str,
+    company_id: &'a str,
+    token: String,
+    use_work_email: bool,
+    is_demo: bool,
+}
+
+impl Store {
+    fn connection_form<'a>(&self, new: &'a NewConnection) -> StoreResult<ConnectionForm<'a>> {
+        Ok(ConnectionForm {
+            label: &new.label,
+            base_url: &new.base_url,
+            company_id: &new.company_id,
+            token: self.secrets()?.seal(&new.token),
+            use_work_email: new.use_work_email,
+            is_demo: new.is_demo,
+        })
+    }
+
+    fn record(&self, row: ConnectionRow) -> StoreResult<ConnectionRecord> {
+        let token = self.secrets()?.open(&row.token)?;
+        Ok(ConnectionRecord {
+            token,
+            ..row.into()
+        })
+    }
+
+    fn records(&self, rows: Vec<ConnectionRow>) -> StoreResult<Vec<ConnectionRecord>> {
+        rows.into_iter().map(|r| self.record(r)).collect()
+    }
+}
+
 impl Store {
     pub async fn insert_connection(&self, new: &NewConnection) -> StoreResult<ConnectionRecord> {
         let at = now();
+        let new = &self.connection_form(new)?;
         let row: ConnectionRow = db_run!(self, |conn| {
             diesel::insert_into(kleer_connections::table)
                 .values((
@@ -89,7 +126,7 @@ impl Store {
                 .get_result(conn)
                 .await?
         });
-        Ok(row.into())
+        self.record(row)
     }
 
     /// Replaces the settings of a connection; `None` when the id is unknown.
@@ -98,6 +135,7 @@ impl Store {
         id: ConnectionId,
         values: &NewConnection,
     ) -> StoreResult<Option<ConnectionRecord>> {
+        let values = &self.connection_form(values)?;
         let row: Option<ConnectionRow> = db_run!(self, |conn| {
             diesel::update(kleer_connections::table.find(id.0))
                 .set((values, kleer_connections::updated_at.eq(now())))
@@ -106,7 +144,7 @@ impl Store {
                 .await
                 .optional()?
         });
-        Ok(row.map(Into::into))
+        row.map(|r| self.record(r)).transpose()
     }
 
     pub async fn connection(&self, id: ConnectionId) -> StoreResult<Option<ConnectionRecord>> {
@@ -125,7 +163,7 @@ impl Store {
                 .load(conn)
                 .await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        self.records(rows)
     }
 
     /// At most `limit` connections, oldest first.
@@ -138,7 +176,7 @@ impl Store {
                 .load(conn)
                 .await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        self.records(rows)
     }
 
     pub async fn connection_by_target(
@@ -155,7 +193,7 @@ impl Store {
                 .await
                 .optional()?
         });
-        Ok(row.map(Into::into))
+        row.map(|r| self.record(r)).transpose()
     }
 
     pub async fn demo_connection(&self) -> StoreResult<Option<ConnectionRecord>> {
@@ -167,6 +205,6 @@ impl Store {
                 .await
                 .optional()?
         });
-        Ok(row.map(Into::into))
+        row.map(|r| self.record(r)).transpose()
     }
 }

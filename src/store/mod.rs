@@ -14,6 +14,7 @@ mod migrate;
 mod mirror;
 mod runs;
 pub mod schema;
+mod secrets;
 mod tokens;
 
 pub use connections::{ConnectionRecord, NewConnection};
@@ -21,6 +22,7 @@ pub use employees::{EmployeeCursor, EmployeeFilter, EmployeeLinkFilter, employee
 pub use imports::{Candidate, Decision, ImportWrite, KleerKeys};
 pub use mirror::{KleerCursor, KleerFilter, Mirrored, kleer_cursor};
 pub use runs::{NewRunRow, RunRecord, RunRowRecord};
+pub use secrets::{SecretBox, SecretError};
 pub use tokens::TokenRecord;
 
 use diesel::ConnectionError;
@@ -49,6 +51,10 @@ pub enum StoreError {
     Migration(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("no secret key is configured, so Kleer tokens can be neither stored nor read")]
+    NoSecretKey,
 }
 
 impl StoreError {
@@ -90,6 +96,7 @@ pub(crate) enum DbConn {
 pub struct Store {
     pools: Pools,
     statements: Arc<AtomicU64>,
+    secrets: Option<Arc<SecretBox>>,
 }
 
 /// Expands `$body` once per backend with `$conn` bound to `&mut` the pooled connection.
@@ -161,7 +168,21 @@ impl Store {
                     .map_err(pool_error)?,
             )
         };
-        Ok(Store { pools, statements })
+        Ok(Store {
+            pools,
+            statements,
+            secrets: None,
+        })
+    }
+
+    /// The key Kleer tokens are encrypted with at rest.
+    pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
+        self.secrets = Some(Arc::new(secrets));
+        self
+    }
+
+    pub(crate) fn secrets(&self) -> StoreResult<&SecretBox> {
+        self.secrets.as_deref().ok_or(StoreError::NoSecretKey)
     }
 
     pub fn backend(&self) -> Backend {

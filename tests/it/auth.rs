@@ -107,6 +107,7 @@ async fn the_command_line_creates_tokens_and_the_server_requires_them(db: Db) {
     let refused = Command::new(binary)
         .args(["serve", "--addr", "0.0.0.0:0"])
         .env("DATABASE_URL", &database.url)
+        .current_dir(logs.path())
         .output()
         .unwrap();
     assert!(!refused.status.success());
@@ -114,6 +115,7 @@ async fn the_command_line_creates_tokens_and_the_server_requires_them(db: Db) {
     let refused = Command::new(binary)
         .args(["serve", "--require-auth"])
         .env("DATABASE_URL", &database.url)
+        .current_dir(logs.path())
         .output()
         .unwrap();
     assert!(!refused.status.success());
@@ -121,6 +123,7 @@ async fn the_command_line_creates_tokens_and_the_server_requires_them(db: Db) {
     let created = Command::new(binary)
         .args(["token", "create", "--role", "admin", "--name", "ci"])
         .env("DATABASE_URL", &database.url)
+        .current_dir(logs.path())
         .output()
         .unwrap();
     assert!(
@@ -136,6 +139,7 @@ async fn the_command_line_creates_tokens_and_the_server_requires_them(db: Db) {
     let listed = Command::new(binary)
         .args(["token", "list"])
         .env("DATABASE_URL", &database.url)
+        .current_dir(logs.path())
         .output()
         .unwrap();
     let listing = String::from_utf8(listed.stdout).unwrap();

@@ -11,5 +11,6 @@ mod import;
 mod process;
 mod runs;
 mod schema;
+mod secrets;
 mod statements;
 mod views;

@@ -37,6 +37,7 @@ impl Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kleer-sync"));
         command
             .arg("serve")
+            .current_dir(log_dir)
             .env("KLEER_SYNC_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
             .env("KLEER_BASE_URL", sandbox_url)

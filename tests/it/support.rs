@@ -4,7 +4,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kleer_sync::graphql::Limits;
 use kleer_sync::sandbox::{self, RunningSandbox, SandboxConfig, SandboxHandle};
-use kleer_sync::store::{NewConnection, Store};
+use kleer_sync::store::{NewConnection, SecretBox, Store};
 use kleer_sync::sync::{Service, Settings};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -89,6 +89,7 @@ impl Default for Options {
 pub struct TestApp {
     pub url: String,
     database_url: String,
+    secret_key: String,
     pub store: Store,
     pub sandbox: SandboxHandle,
     http: reqwest::Client,
@@ -110,9 +111,11 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         let database = TestDatabase::create(&db).await;
+        let secret_key = SecretBox::generate_key();
         let store = Store::open(&database.url, 4)
             .await
-            .expect("database opens and migrates");
+            .expect("database opens and migrates")
+            .with_secrets(SecretBox::from_base64(&secret_key).unwrap());
         let settings = Settings {
             kleer_timeout: options.kleer_timeout,
             mirror_max_age: options.mirror_max_age,
@@ -136,6 +139,7 @@ impl TestApp {
         TestApp {
             url,
             database_url: database.url.clone(),
+            secret_key,
             store,
             sandbox: sandbox.handle(),
             http: http_client(),
@@ -149,7 +153,8 @@ impl TestApp {
     pub async fn second_server(&self) -> TestApp2 {
         let store = Store::open(&self.database_url, 4)
             .await
-            .expect("database opens");
+            .expect("database opens")
+            .with_secrets(SecretBox::from_base64(&self.secret_key).unwrap());
         let settings = Settings {
             kleer_timeout: Duration::from_secs(3),
             mirror_max_age: Duration::from_secs(300),
