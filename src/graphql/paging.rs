@@ -64,19 +64,23 @@ impl CursorType for KleerKey {
     }
 }
 
-/// `totalCount` of a Kleer employee list, counted only when a client asks for it.
-pub struct KleerTotal(pub KleerFilter);
+/// `totalCount` of a Kleer employee list: read with the page when it could be, otherwise
+/// counted only when a client asks for it.
+pub struct KleerTotal(pub KleerFilter, pub Option<i64>);
 
 #[Object]
 impl KleerTotal {
     /// Rows in the whole list (all pages) with the current tab and search.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         use super::errors::ApiResult;
-        super::service(ctx)
-            .store()
-            .mirror_count(&self.0)
-            .await
-            .api()
+        match self.1 {
+            Some(total) => Ok(total),
+            None => super::service(ctx)
+                .store()
+                .mirror_count(&self.0)
+                .await
+                .api(),
+        }
     }
 }
 
@@ -100,20 +104,29 @@ impl CursorType for NumberKey {
     }
 }
 
-/// `totalCount` of an employee list, counted only when a client asks for it.
-pub struct EmployeeTotal(pub EmployeeFilter);
+/// `totalCount` of an employee list: read with the page when it could be, otherwise counted
+/// only when a client asks for it.
+pub struct EmployeeTotal(pub EmployeeFilter, pub Option<i64>);
 
 #[Object]
 impl EmployeeTotal {
     /// Rows in the whole list (all pages) with the current tab and search.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         use super::errors::ApiResult;
-        super::service(ctx)
-            .store()
-            .employee_count(&self.0)
-            .await
-            .api()
+        match self.1 {
+            Some(total) => Ok(total),
+            None => super::service(ctx)
+                .store()
+                .employee_count(&self.0)
+                .await
+                .api(),
+        }
     }
+}
+
+/// Whether the client selected `totalCount` on the connection being resolved.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
 }
 
 /// `totalCount` of a list that is already known in full or counted up front.

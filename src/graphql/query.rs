@@ -8,7 +8,7 @@ use super::import::{ImportRow, ImportTab};
 use super::kleer::{KleerConnection, KleerEmployee};
 use super::loaders::load_error;
 use super::paging::{
-    self, EmployeeKey, EmployeeTotal, KleerKey, KleerTotal, KnownTotal, NumberKey,
+    self, EmployeeKey, EmployeeTotal, KleerKey, KleerTotal, KnownTotal, NumberKey, wants_total,
 };
 use super::runs::SyncRun;
 use super::{Node, loaders, service};
@@ -58,7 +58,13 @@ impl QueryRoot {
         let connection = Arc::new(service.resolve_connection(connection_id).await.api()?);
         let filter = views::export_filter(&connection, tab.into(), search);
         let page = service
-            .export_page(&connection, &filter, after.as_ref().map(|a| &a.0), first)
+            .export_page(
+                &connection,
+                &filter,
+                after.as_ref().map(|a| &a.0),
+                first,
+                wants_total(ctx),
+            )
             .await
             .api()?;
         let cursors: Vec<EmployeeKey> = page
@@ -70,7 +76,7 @@ impl QueryRoot {
         let mut result = Connection::with_additional_fields(
             after.is_some(),
             page.has_next_page,
-            EmployeeTotal(filter),
+            EmployeeTotal(filter, page.total),
         );
         result.edges.extend(
             cursors
@@ -101,13 +107,19 @@ impl QueryRoot {
         let connection = Arc::new(service.resolve_connection(connection_id).await.api()?);
         let filter = import_filter(&connection, tab.into(), search);
         let page = service
-            .import_page(&connection, &filter, after.as_ref().map(|a| &a.0), first)
+            .import_page(
+                &connection,
+                &filter,
+                after.as_ref().map(|a| &a.0),
+                first,
+                wants_total(ctx),
+            )
             .await
             .api()?;
         let mut result = Connection::with_additional_fields(
             after.is_some(),
             page.has_next_page,
-            KleerTotal(filter),
+            KleerTotal(filter, page.total),
         );
         result.edges.extend(page.rows.into_iter().map(|row| {
             Edge::new(
@@ -143,7 +155,7 @@ impl QueryRoot {
         Ok(employee_edges(
             page,
             after.is_some(),
-            EmployeeTotal(filter),
+            EmployeeTotal(filter, None),
             Employee,
         ))
     }

@@ -299,8 +299,25 @@ impl Store {
         after: Option<&EmployeeCursor>,
         limit: usize,
     ) -> StoreResult<Vec<Employee>> {
+        Ok(self
+            .employee_page_counted(filter, after, limit, false)
+            .await?
+            .0)
+    }
+
+    /// A page and, for a first page asked `with_total`, the size of the whole list, in one
+    /// statement (the window count sees the rows after the keyset condition, so later pages
+    /// count apart).
+    pub async fn employee_page_counted(
+        &self,
+        filter: &EmployeeFilter,
+        after: Option<&EmployeeCursor>,
+        limit: usize,
+        with_total: bool,
+    ) -> StoreResult<(Vec<Employee>, Option<i64>)> {
         let limit = limit as i64;
-        let rows: Vec<EmployeeRow> = db_run!(self, |conn| {
+        let with_total = with_total && after.is_none();
+        let (rows, total): (Vec<EmployeeRow>, Option<i64>) = db_run!(self, |conn| {
             let mut query = filtered_employees!(filter);
             if let Some((key, id)) = after {
                 query = query.filter(
@@ -309,14 +326,30 @@ impl Store {
                         .and(employees::id.gt(id.0))),
                 );
             }
-            query
+            let query = query
                 .order((employees::sort_key.asc(), employees::id.asc()))
-                .limit(limit)
-                .select(EmployeeRow::as_select())
-                .load(conn)
-                .await?
+                .limit(limit);
+            if with_total {
+                let counted: Vec<(EmployeeRow, i64)> = query
+                    .select((
+                        EmployeeRow::as_select(),
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+                    ))
+                    .load(conn)
+                    .await?;
+                let total = counted.iter().next().map_or(0, |(_, n)| *n);
+                (
+                    counted.into_iter().map(|(row, _)| row).collect(),
+                    Some(total),
+                )
+            } else {
+                (
+                    query.select(EmployeeRow::as_select()).load(conn).await?,
+                    None,
+                )
+            }
         });
-        convert(rows)
+        Ok((convert(rows)?, total))
     }
 
     pub async fn employee_count(&self, filter: &EmployeeFilter) -> StoreResult<i64> {

@@ -3,7 +3,8 @@
 
 use super::bulk::BulkInsert;
 use super::employees::{like_pattern, search_text, sort_key};
-use super::schema::{kleer_connections, kleer_employees, links};
+use super::imports::Decision;
+use super::schema::{import_decisions, kleer_connections, kleer_employees, links};
 use super::{Store, StoreResult, db_run, now};
 use crate::model::{Address, ConnectionId, EmployeeId, KleerEmployee, KleerUserId, email_key};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -130,6 +131,14 @@ impl MirrorForm {
             fetched_at,
         }
     }
+}
+
+/// One row of an Import view page as read: the Kleer employee, its link and the stored choice.
+#[derive(Clone, Debug)]
+pub struct ImportPageRow {
+    pub mirrored: Mirrored,
+    pub linked_to: Option<EmployeeId>,
+    pub decision: Option<Decision>,
 }
 
 /// Which Kleer employees of a connection a listing covers.
@@ -278,6 +287,107 @@ impl Store {
                 .await?
         });
         Ok(rows.into_iter().map(to_mirrored).collect())
+    }
+
+    /// A page of the Import view in one statement: each Kleer employee with its link and the
+    /// admins' choice, and, for a first page, the size of the whole tab (`with_total`).
+    pub async fn import_page_rows(
+        &self,
+        filter: &KleerFilter,
+        after: Option<&KleerCursor>,
+        limit: usize,
+        with_total: bool,
+    ) -> StoreResult<(Vec<ImportPageRow>, Option<i64>)> {
+        let limit = limit as i64;
+        let cid = filter.connection_id.0;
+        // The window count sees the rows after the keyset condition, so only a first page can
+        // carry the total; later pages count apart (and only when asked).
+        let with_total = with_total && after.is_none();
+        type Joined = (MirrorRow, Option<i64>, Option<(String, Option<i64>)>);
+        let (rows, total): (Vec<Joined>, Option<i64>) = db_run!(self, |conn| {
+            let mut query = kleer_employees::table
+                .left_join(
+                    links::table.on(links::connection_id
+                        .eq(kleer_employees::connection_id)
+                        .and(links::kleer_user_id.eq(kleer_employees::kleer_user_id))),
+                )
+                .left_join(
+                    import_decisions::table.on(import_decisions::connection_id
+                        .eq(kleer_employees::connection_id)
+                        .and(import_decisions::kleer_user_id.eq(kleer_employees::kleer_user_id))),
+                )
+                .filter(kleer_employees::connection_id.eq(cid))
+                .into_boxed();
+            if let Some(pattern) = filter.search.as_deref().and_then(like_pattern) {
+                query = query.filter(kleer_employees::search_text.like(pattern).escape('\\'));
+            }
+            match filter.linked {
+                None => {}
+                Some(true) => query = query.filter(links::employee_id.nullable().is_not_null()),
+                Some(false) => query = query.filter(links::employee_id.nullable().is_null()),
+            }
+            if let Some((key, id)) = after {
+                query = query.filter(
+                    kleer_employees::sort_key
+                        .gt(key.clone())
+                        .or(kleer_employees::sort_key
+                            .eq(key.clone())
+                            .and(kleer_employees::kleer_user_id.gt(id.0))),
+                );
+            }
+            let query = query
+                .order((
+                    kleer_employees::sort_key.asc(),
+                    kleer_employees::kleer_user_id.asc(),
+                ))
+                .limit(limit);
+            let decision = (import_decisions::action, import_decisions::employee_id).nullable();
+            if with_total {
+                type Counted = (MirrorRow, Option<i64>, Option<(String, Option<i64>)>, i64);
+                let counted: Vec<Counted> = query
+                    .select((
+                        MirrorRow::as_select(),
+                        links::employee_id.nullable(),
+                        decision,
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+                    ))
+                    .load(conn)
+                    .await?;
+                let total = counted.iter().next().map_or(0, |row| row.3);
+                (
+                    counted.into_iter().map(|(m, l, d, _)| (m, l, d)).collect(),
+                    Some(total),
+                )
+            } else {
+                (
+                    query
+                        .select((
+                            MirrorRow::as_select(),
+                            links::employee_id.nullable(),
+                            decision,
+                        ))
+                        .load(conn)
+                        .await?,
+                    None,
+                )
+            }
+        });
+        let rows = rows
+            .into_iter()
+            .map(|(row, linked, decision)| {
+                let kleer_user_id = KleerUserId(row.kleer_user_id);
+                ImportPageRow {
+                    mirrored: to_mirrored(row),
+                    linked_to: linked.map(EmployeeId),
+                    decision: decision.map(|(action, employee)| Decision {
+                        kleer_user_id,
+                        action,
+                        employee_id: employee.map(EmployeeId),
+                    }),
+                }
+            })
+            .collect();
+        Ok((rows, total))
     }
 
     pub async fn mirror_count(&self, filter: &KleerFilter) -> StoreResult<i64> {

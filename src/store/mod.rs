@@ -20,7 +20,7 @@ mod tokens;
 pub use connections::{ConnectionRecord, NewConnection};
 pub use employees::{EmployeeCursor, EmployeeFilter, EmployeeLinkFilter, employee_cursor};
 pub use imports::{Candidate, Decision, ImportWrite, KleerKeys};
-pub use mirror::{KleerCursor, KleerFilter, Mirrored, kleer_cursor};
+pub use mirror::{ImportPageRow, KleerCursor, KleerFilter, Mirrored, kleer_cursor};
 pub use runs::{NewRunRow, RunRecord, RunRowRecord};
 pub use secrets::{SecretBox, SecretError};
 pub use tokens::TokenRecord;

@@ -10,8 +10,8 @@ use super::views::Page;
 use super::{Requested, Service, SyncError, first_occurrences};
 use crate::model::{ConnectionId, Employee, EmployeeData, EmployeeId, KleerUserId, email_key};
 use crate::store::{
-    Candidate, ConnectionRecord, Decision, ImportWrite, KleerCursor, KleerFilter, KleerKeys,
-    Mirrored, StoreError,
+    Candidate, ConnectionRecord, Decision, ImportPageRow, ImportWrite, KleerCursor, KleerFilter,
+    KleerKeys, Mirrored, StoreError,
 };
 use std::collections::HashMap;
 
@@ -110,14 +110,19 @@ impl Service {
         filter: &KleerFilter,
         after: Option<&KleerCursor>,
         first: usize,
+        with_total: bool,
     ) -> Result<Page<ImportRow>, SyncError> {
         self.ensure_fresh_mirror(connection).await?;
-        let kleer = self.store.mirror_page(filter, after, first + 1).await?;
-        let page = Page::cut(kleer, first);
-        let rows = self.import_rows(connection, page.rows).await?;
+        let (read, total) = self
+            .store
+            .import_page_rows(filter, after, first + 1, with_total)
+            .await?;
+        let page = Page::cut(read, first);
+        let rows = self.resolve_rows(connection, page.rows).await?;
         Ok(Page {
             rows,
             has_next_page: page.has_next_page,
+            total,
         })
     }
 
@@ -128,22 +133,51 @@ impl Service {
         connection: &ConnectionRecord,
         kleer: Vec<Mirrored>,
     ) -> Result<Vec<ImportRow>, SyncError> {
-        let cid = connection.id;
         let ids: Vec<KleerUserId> = kleer.iter().map(|m| m.employee.user_id).collect();
-        let links: HashMap<KleerUserId, EmployeeId> = self
+        let mut links: HashMap<KleerUserId, EmployeeId> = self
             .store
-            .links_for_kleer_users(cid, &ids)
+            .links_for_kleer_users(connection.id, &ids)
             .await?
             .into_iter()
             .map(|l| (l.kleer_user_id, l.employee_id))
             .collect();
-        let decisions: HashMap<KleerUserId, Decision> = self
+        let mut decisions: HashMap<KleerUserId, Decision> = self
             .store
-            .decisions_for(cid, &ids)
+            .decisions_for(connection.id, &ids)
             .await?
             .into_iter()
             .map(|d| (d.kleer_user_id, d))
             .collect();
+        let read = kleer
+            .into_iter()
+            .map(|mirrored| {
+                let kid = mirrored.employee.user_id;
+                ImportPageRow {
+                    linked_to: links.remove(&kid),
+                    decision: decisions.remove(&kid),
+                    mirrored,
+                }
+            })
+            .collect();
+        self.resolve_rows(connection, read).await
+    }
+
+    /// Matches rows read with their links and choices, and settles each row's action.
+    async fn resolve_rows(
+        &self,
+        connection: &ConnectionRecord,
+        read: Vec<ImportPageRow>,
+    ) -> Result<Vec<ImportRow>, SyncError> {
+        let cid = connection.id;
+        let links: HashMap<KleerUserId, EmployeeId> = read
+            .iter()
+            .filter_map(|r| Some((r.mirrored.employee.user_id, r.linked_to?)))
+            .collect();
+        let decisions: HashMap<KleerUserId, Decision> = read
+            .iter()
+            .filter_map(|r| Some((r.mirrored.employee.user_id, r.decision.clone()?)))
+            .collect();
+        let kleer: Vec<Mirrored> = read.into_iter().map(|r| r.mirrored).collect();
 
         // Rows that need an automatic match: unlinked, not paired by hand.
         let open: Vec<KleerKeys> = kleer

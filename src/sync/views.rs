@@ -22,6 +22,8 @@ pub enum ExportTab {
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub has_next_page: bool,
+    /// Rows in the whole list, when it came with the page (a first page asked for it).
+    pub total: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -32,6 +34,7 @@ impl<T> Page<T> {
         Page {
             rows,
             has_next_page,
+            total: None,
         }
     }
 }
@@ -57,6 +60,7 @@ impl Service {
         filter: &EmployeeFilter,
         after: Option<&EmployeeCursor>,
         first: usize,
+        with_total: bool,
     ) -> Result<Page<Employee>, SyncError> {
         // The rows are HR's; without Kleer they still show, with the Kleer side as last seen.
         match self.ensure_fresh_mirror(connection).await {
@@ -65,8 +69,14 @@ impl Service {
             }
             other => other?,
         }
-        let rows = self.store.employee_page(filter, after, first + 1).await?;
-        Ok(Page::cut(rows, first))
+        let (rows, total) = self
+            .store
+            .employee_page_counted(filter, after, first + 1, with_total)
+            .await?;
+        Ok(Page {
+            total,
+            ..Page::cut(rows, first)
+        })
     }
 
     pub async fn employee_list(
