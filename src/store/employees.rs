@@ -337,7 +337,7 @@ impl Store {
                     ))
                     .load(conn)
                     .await?;
-                let total = counted.iter().next().map_or(0, |(_, n)| *n);
+                let total = <[_]>::first(&counted).map_or(0, |(_, n)| *n);
                 (
                     counted.into_iter().map(|(row, _)| row).collect(),
                     Some(total),

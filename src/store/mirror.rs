@@ -353,7 +353,7 @@ impl Store {
                     ))
                     .load(conn)
                     .await?;
-                let total = counted.iter().next().map_or(0, |row| row.3);
+                let total = <[_]>::first(&counted).map_or(0, |row| row.3);
                 (
                     counted.into_iter().map(|(m, l, d, _)| (m, l, d)).collect(),
                     Some(total),
