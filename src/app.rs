@@ -2,57 +2,27 @@
 //! here knows a business rule.
 
 use crate::config::ServeArgs;
-use crate::graphql::{self, AppSchema, Limits, Loaders};
+use crate::graphql::{self, Limits};
 use crate::store::{NewConnection, Store};
 use crate::sync::{Service, Settings};
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::time::Duration;
 
-#[derive(Clone)]
-struct AppState {
-    schema: AppSchema,
-    service: Service,
-}
-
-/// The whole HTTP surface of the server.
+/// The whole HTTP surface of the server: `/graphql` (GraphQL over HTTP, GraphiQL) and `/health`.
 pub fn router(service: Service, limits: &Limits) -> Router {
-    let state = AppState {
-        schema: graphql::build_schema(service.clone(), limits),
-        service,
-    };
+    let schema = graphql::build_schema(service.clone(), limits);
+    let store = service.store().clone();
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/health", get(health))
-        .with_state(state)
+        .with_state(service)
+        .merge(crate::http_graphql::router(schema, store, limits))
 }
 
-async fn graphql_handler(
-    State(state): State<AppState>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    // Loaders are per request: they batch the lookups of one response and cache nothing beyond it.
-    let request = request
-        .into_inner()
-        .data(Loaders::new(state.service.store()));
-    state.schema.execute(request).await.into()
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("kleer-sync")
-            .finish(),
-    )
-}
-
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let database = match state.service.store().backend() {
+async fn health(State(service): State<Service>) -> impl IntoResponse {
+    let database = match service.store().backend() {
         crate::store::Backend::Sqlite => "sqlite",
         crate::store::Backend::Postgres => "postgres",
     };
