@@ -66,6 +66,8 @@ pub struct Options {
     pub seed: usize,
     /// How long a mirror of Kleer is trusted before a tab reads Kleer again.
     pub mirror_max_age: Duration,
+    /// The server's request limits.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
         Options {
             seed: 0,
             mirror_max_age: Duration::from_secs(300),
+            limits: Limits::default(),
         }
     }
 }
@@ -114,7 +117,7 @@ impl TestApp {
             })
             .await
             .expect("connection stored");
-        let url = serve(service).await;
+        let url = serve(service, &options.limits).await;
         TestApp {
             url,
             store,
@@ -123,6 +126,15 @@ impl TestApp {
             _sandbox: sandbox,
             _database: database,
         }
+    }
+
+    /// The HTTP client, for tests of the HTTP itself.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.url)
     }
 
     /// The whole GraphQL response.
@@ -373,10 +385,10 @@ pub async fn start_sandbox(seed: usize) -> RunningSandbox {
         .expect("sandbox starts")
 }
 
-async fn serve(service: Service) -> String {
+async fn serve(service: Service, limits: &Limits) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = kleer_sync::app::router(service, &Limits::default());
+    let app = kleer_sync::app::router(service, limits);
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
 }
