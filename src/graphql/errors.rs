@@ -156,9 +156,11 @@ fn refusal_for(message: &str, phase: Phase) -> Option<Refusal> {
 }
 
 /// An argument that passed validation but not its type's own checks (`max_items`, a scalar's
-/// parser) fails at execution with this text.
+/// parser), or a variable without a value, fails at execution with this text.
 fn is_input_coercion(message: &str) -> bool {
-    message.starts_with("Failed to parse") || message.starts_with("Invalid value")
+    message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value")
+        || (message.starts_with("Variable ") && message.ends_with(" is not defined."))
 }
 
 pub fn code_of(error: &ServerError) -> Option<&str> {
@@ -223,6 +225,8 @@ mod tests {
         );
         let too_many = message("{ count(ids: [1, 2, 3]) }").await;
         assert!(is_input_coercion(&too_many), "{too_many}");
+        let unset = message("query($ids: [Int!]!) { count(ids: $ids) }").await;
+        assert!(is_input_coercion(&unset), "{unset}");
     }
 
     #[test]

@@ -54,25 +54,52 @@ pub fn prepare(mut request: Request, limits: &Limits) -> Result<Prepared, Vec<Se
         errors::label(std::slice::from_mut(&mut error), Phase::Parse);
         vec![error]
     })?;
-    let operation = match (&document.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(op), None) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
+    let chosen = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(op), None) => Some(op),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         (DocumentOperations::Multiple(_), None) => {
             return Err(vec![Refusal::OperationResolutionFailed.error(
                 "the document has several operations: name one in operationName",
             )]);
         }
         (DocumentOperations::Single(_), Some(_)) => None,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
     };
-    let Some(operation) = operation else {
+    let Some(chosen) = chosen else {
         return Err(vec![Refusal::OperationResolutionFailed.error(format!(
             "the document has no operation named {:?}",
             operation_name.unwrap_or_default()
         ))]);
     };
+    let operation = chosen.node.ty;
+    let required: Vec<(String, Pos)> = chosen
+        .node
+        .variable_definitions
+        .iter()
+        .filter(|d| !d.node.var_type.node.nullable && d.node.default_value.is_none())
+        .map(|d| (d.node.name.node.to_string(), d.pos))
+        .collect();
+    // async-graphql validates the values given, but a required variable left out (or null)
+    // only fails once a resolver reads it, as a field error: it is a request error.
+    let missing: Vec<ServerError> = required
+        .into_iter()
+        .filter(|(name, _)| {
+            request
+                .variables
+                .get(name.as_str())
+                .is_none_or(|value| *value == async_graphql::Value::Null)
+        })
+        .map(|(name, pos)| {
+            let mut error = Refusal::ValidationFailed.error(format!(
+                "variable ${name} is required and was not given a value"
+            ));
+            error.locations = vec![pos];
+            error
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
     if operation == OperationType::Subscription {
         return Err(vec![
             Refusal::ValidationFailed.error("this API has no subscriptions"),
@@ -300,6 +327,14 @@ mod tests {
         );
         let unknown = Request::new("{ a }").operation_name("Q");
         assert!(prepare(unknown, &limits).is_err());
+        let unset =
+            Request::new("query($id: ID!, $n: Int, $d: Int! = 1) { a(id: $id, n: $n, d: $d) }");
+        let refused = prepare(unset, &limits).err().unwrap();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(
+            errors::code_of(&refused[0]),
+            Some("GRAPHQL_VALIDATION_FAILED")
+        );
         let syntax = prepare(Request::new("{"), &limits).err().unwrap();
         assert_eq!(errors::code_of(&syntax[0]), Some("GRAPHQL_PARSE_FAILED"));
     }
