@@ -156,9 +156,11 @@ fn refusal_for(message: &str, phase: Phase) -> Option<Refusal> {
 }
 
 /// An argument that passed validation but not its type's own checks (`max_items`, a scalar's
-/// parser), or a variable without a value, fails at execution with this text.
+/// parser), or a variable without a value where one is needed, fails at execution with these
+/// texts (async-graphql's `InputValueError` and `Context`).
 fn is_input_coercion(message: &str) -> bool {
     message.starts_with("Failed to parse")
+        || message.starts_with("Expected input type")
         || message.starts_with("Invalid value")
         || (message.starts_with("Variable ") && message.ends_with(" is not defined."))
 }
@@ -227,6 +229,9 @@ mod tests {
         assert!(is_input_coercion(&too_many), "{too_many}");
         let unset = message("query($ids: [Int!]!) { count(ids: $ids) }").await;
         assert!(is_input_coercion(&unset), "{unset}");
+        // A nullable variable in a required position is let through validation.
+        let null = message("query($ids: [Int!]) { count(ids: $ids) }").await;
+        assert!(is_input_coercion(&null), "{null}");
     }
 
     #[test]
