@@ -10,6 +10,7 @@ use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -107,7 +108,8 @@ fn status_of(refusal: Refusal, media: MediaType) -> StatusCode {
         | Refusal::ValidationFailed
         | Refusal::OperationResolutionFailed
         | Refusal::TooDeep
-        | Refusal::TooComplex => request_error_status(media),
+        | Refusal::TooComplex
+        | Refusal::BadUserInput => request_error_status(media),
         // The server gave up, whatever the client sent; 504 says "no answer in time".
         Refusal::Timeout => StatusCode::GATEWAY_TIMEOUT,
         Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -122,19 +124,40 @@ fn request_error_status(media: MediaType) -> StatusCode {
 }
 
 async fn graphql(State(endpoint): State<Endpoint>, request: Request) -> Response {
-    let head = request.method() == Method::HEAD;
-    let mut response = answer(&endpoint, request).await;
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept"));
-    if head {
+    let head = Head {
+        method: request.method().clone(),
+        uri: request.uri().clone(),
+        headers: request.headers().clone(),
+    };
+    // The body is read before anything is refused: hyper closes a connection whose request
+    // body was left unread, under a client that may already be sending its next request.
+    let body = Bytes::from_request(request, &()).await;
+    let body_unread = body.is_err();
+    let mut response = answer(&endpoint, &head, body).await;
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    if body_unread {
+        // Too large (or broken) to read whole: say so, so the client opens a new connection.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if head.method == Method::HEAD {
         *response.body_mut() = Body::empty();
     }
     response
 }
 
-async fn answer(endpoint: &Endpoint, request: Request) -> Response {
-    let method = request.method().clone();
+struct Head {
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+}
+
+async fn answer(
+    endpoint: &Endpoint,
+    request: &Head,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let method = &request.method;
     let is_get = method == Method::GET || method == Method::HEAD;
     if !is_get && method != Method::POST {
         return refused(
@@ -146,11 +169,11 @@ async fn answer(endpoint: &Endpoint, request: Request) -> Response {
         );
     }
     let accept = request
-        .headers()
+        .headers
         .get(header::ACCEPT)
         .map(|v| v.to_str().unwrap_or(""));
     let media = negotiate(accept);
-    if is_get && wants_html(accept) && !has_query_param(request.uri().query()) {
+    if is_get && wants_html(accept) && !has_query_param(request.uri.query()) {
         return graphiql();
     }
     let Some(media) = media else {
@@ -164,9 +187,9 @@ async fn answer(endpoint: &Endpoint, request: Request) -> Response {
     };
 
     let params = if is_get {
-        from_query_string(request.uri())
+        from_query_string(&request.uri)
     } else {
-        from_body(request).await
+        from_body(&request.headers, body)
     };
     let gql_request = match params {
         Ok(params) => params.into_request(),
@@ -318,17 +341,15 @@ fn from_query_string(uri: &axum::http::Uri) -> Result<Params, Refused> {
 }
 
 /// POST: a JSON body in UTF-8, no larger than the limit.
-async fn from_body(request: Request) -> Result<Params, Refused> {
-    check_content_type(request.headers())?;
-    let body = Bytes::from_request(request, &())
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Refused::new(Refusal::PayloadTooLarge, "the body is larger than allowed")
-            } else {
-                Refused::bad_request(format!("the body could not be read: {rejection}"))
-            }
-        })?;
+fn from_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Params, Refused> {
+    check_content_type(headers)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Refused::new(Refusal::PayloadTooLarge, "the body is larger than allowed")
+        } else {
+            Refused::bad_request(format!("the body could not be read: {rejection}"))
+        }
+    })?;
     if body.is_empty() {
         return Err(Refused::bad_request(
             "the body is empty: send a JSON object with a query",

@@ -79,6 +79,8 @@ pub enum Refusal {
     TooDeep,
     /// More complex than `Limits::max_complexity`.
     TooComplex,
+    /// A value no field accepts, found before execution (text with U+0000).
+    BadUserInput,
     /// Not answered within `Limits::request_timeout`.
     Timeout,
     /// Something broke on our side; the log has the details.
@@ -98,6 +100,7 @@ impl Refusal {
             Refusal::OperationResolutionFailed => "OPERATION_RESOLUTION_FAILURE",
             Refusal::TooDeep => "QUERY_TOO_DEEP",
             Refusal::TooComplex => "QUERY_TOO_COMPLEX",
+            Refusal::BadUserInput => BAD_USER_INPUT,
             Refusal::Timeout => "TIMEOUT",
             Refusal::Internal => INTERNAL,
         }

@@ -8,8 +8,12 @@ use super::{AppSchema, Limits};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
 };
-use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Pos, Request, Response, ServerError, ValidationResult};
+use async_graphql::parser::types::{
+    Directive, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+    Selection, SelectionSet,
+};
+use async_graphql::{Name, Pos, Positioned, Request, Response, ServerError, ValidationResult};
+use async_graphql_value::{ConstValue, Value};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -79,6 +83,15 @@ pub fn prepare(mut request: Request, limits: &Limits) -> Result<Prepared, Vec<Se
         .filter(|d| !d.node.var_type.node.nullable && d.node.default_value.is_none())
         .map(|d| (d.node.name.node.to_string(), d.pos))
         .collect();
+    let nul_in_document = nul_in_document(document);
+    if nul_in_document.is_some() || request.variables.values().any(const_has_nul) {
+        // PostgreSQL cannot store U+0000 in text, and no field of ours has a use for it:
+        // refused whole, before a resolver could carry it to the database.
+        let mut error =
+            Refusal::BadUserInput.error("text must not contain the NUL character (U+0000)");
+        error.locations = nul_in_document.into_iter().collect();
+        return Err(vec![error]);
+    }
     // async-graphql validates the values given, but a required variable left out (or null)
     // only fails once a resolver reads it, as a field error: it is a request error.
     let missing: Vec<ServerError> = required
@@ -150,6 +163,73 @@ pub async fn execute(schema: &AppSchema, prepared: Prepared, limits: &Limits) ->
                 Outcome::RequestError(response.errors)
             }
         }
+    }
+}
+
+/// Where a string in the document's arguments or default values holds U+0000, if anywhere.
+fn nul_in_document(document: &ExecutableDocument) -> Option<Pos> {
+    let operations: Vec<&OperationDefinition> = match &document.operations {
+        DocumentOperations::Single(op) => vec![&op.node],
+        DocumentOperations::Multiple(ops) => ops.values().map(|op| &op.node).collect(),
+    };
+    operations
+        .into_iter()
+        .find_map(|op| {
+            op.variable_definitions
+                .iter()
+                .filter_map(|d| d.node.default_value.as_ref())
+                .find(|v| const_has_nul(&v.node))
+                .map(|v| v.pos)
+                .or_else(|| nul_in_directives(&op.directives))
+                .or_else(|| nul_in_selections(&op.selection_set.node))
+        })
+        .or_else(|| {
+            document.fragments.values().find_map(|f| {
+                nul_in_directives(&f.node.directives)
+                    .or_else(|| nul_in_selections(&f.node.selection_set.node))
+            })
+        })
+}
+
+fn nul_in_selections(set: &SelectionSet) -> Option<Pos> {
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => nul_in_arguments(&field.node.arguments)
+            .or_else(|| nul_in_directives(&field.node.directives))
+            .or_else(|| nul_in_selections(&field.node.selection_set.node)),
+        Selection::FragmentSpread(spread) => nul_in_directives(&spread.node.directives),
+        Selection::InlineFragment(inline) => nul_in_directives(&inline.node.directives)
+            .or_else(|| nul_in_selections(&inline.node.selection_set.node)),
+    })
+}
+
+fn nul_in_directives(directives: &[Positioned<Directive>]) -> Option<Pos> {
+    directives
+        .iter()
+        .find_map(|d| nul_in_arguments(&d.node.arguments))
+}
+
+fn nul_in_arguments(arguments: &[(Positioned<Name>, Positioned<Value>)]) -> Option<Pos> {
+    arguments
+        .iter()
+        .find(|(_, value)| has_nul(&value.node))
+        .map(|(_, value)| value.pos)
+}
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::List(items) => items.iter().any(has_nul),
+        Value::Object(fields) => fields.values().any(has_nul),
+        _ => false,
+    }
+}
+
+fn const_has_nul(value: &ConstValue) -> bool {
+    match value {
+        ConstValue::String(s) => s.contains('\0'),
+        ConstValue::List(items) => items.iter().any(const_has_nul),
+        ConstValue::Object(fields) => fields.values().any(const_has_nul),
+        _ => false,
     }
 }
 
@@ -335,6 +415,13 @@ mod tests {
             errors::code_of(&refused[0]),
             Some("GRAPHQL_VALIDATION_FAILED")
         );
+        let nul = Request::new(r#"query($x: String = "ok") { a(s: "a\u0000b") }"#);
+        let refused = prepare(nul, &limits).err().unwrap();
+        assert_eq!(errors::code_of(&refused[0]), Some("BAD_USER_INPUT"));
+        let nul = Request::new("query($x: String) { a(s: $x) }").variables(
+            async_graphql::Variables::from_json(serde_json::json!({ "x": ["a\u{0}"] })),
+        );
+        assert!(prepare(nul, &limits).is_err());
         let syntax = prepare(Request::new("{"), &limits).err().unwrap();
         assert_eq!(errors::code_of(&syntax[0]), Some("GRAPHQL_PARSE_FAILED"));
     }
