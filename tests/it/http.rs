@@ -242,6 +242,26 @@ async fn parse_and_validation_errors_are_400_only_for_graphql_response_json() {
 }
 
 #[tokio::test]
+async fn text_with_nul_is_refused_before_anything_runs() {
+    let app = TestApp::start(Db::Sqlite).await;
+    let mutation = "mutation($first: String!) { createEmployee(input: { firstName: $first, lastName: \"Nul\" }) { employee { id } } }";
+    post(
+        &app,
+        Some(GRAPHQL_RESPONSE),
+        json!({ "query": mutation, "variables": { "first": "A\u{0}B" } }),
+    )
+    .await
+    .assert_refused(StatusCode::BAD_REQUEST, "BAD_USER_INPUT");
+    post(
+        &app,
+        Some(JSON),
+        json!({ "query": r#"{ employees(search: "a\u0000") { totalCount } }"# }),
+    )
+    .await
+    .assert_refused(StatusCode::OK, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
 async fn accept_without_a_json_type_is_not_acceptable() {
     let app = TestApp::start(Db::Sqlite).await;
     let answer = post(
