@@ -4,6 +4,7 @@ mod support;
 
 mod employees;
 mod export;
+mod fuzz;
 mod http;
 mod import;
 mod runs;
