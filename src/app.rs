@@ -1,104 +1,32 @@
 //! HTTP: the axum router (GraphQL, GraphiQL, health) and the `serve` start-up sequence. Nothing
 //! here knows a business rule.
 
-use crate::access::{AccessError, Caller, Gate};
+use crate::access::Gate;
 use crate::config::ServeArgs;
-use crate::graphql::{self, AppSchema, Limits, Loaders};
+use crate::graphql::{self, Limits};
 use crate::store::{NewConnection, SecretBox, Store};
 use crate::sync::{Service, Settings};
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use std::time::Duration;
 
 #[derive(Clone)]
 struct AppState {
-    schema: AppSchema,
     service: Service,
     gate: Gate,
 }
 
-/// The whole HTTP surface of the server.
+/// The whole HTTP surface of the server: `/graphql` (GraphQL over HTTP, GraphiQL) and `/health`.
 pub fn router(service: Service, limits: &Limits, gate: Gate) -> Router {
-    let state = AppState {
-        schema: graphql::build_schema(service.clone(), limits),
-        service,
-        gate: gate.clone(),
-    };
+    let schema = graphql::build_schema(service.clone(), limits);
+    let store = service.store().clone();
+    let graphql = crate::http_graphql::router(schema, store, limits, gate.clone());
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_handler))
-        .route_layer(middleware::from_fn_with_state(gate, authenticate))
         .route("/health", get(health))
-        .with_state(state)
-}
-
-/// Establishes the caller of every GraphQL request; without a valid token (once tokens exist)
-/// the request ends here with 401. The GraphiQL page itself is public: it holds no data.
-async fn authenticate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
-    if request.method() == Method::GET && request.uri().query().is_none() {
-        return next.run(request).await;
-    }
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    match gate.caller(header).await {
-        Ok(caller) => {
-            request.extensions_mut().insert(caller);
-            next.run(request).await
-        }
-        Err(AccessError::Store(e)) => {
-            tracing::error!(error = %e, "could not check an API token");
-            graphql_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
-                "internal error; the server log has the details",
-            )
-        }
-        Err(e) => {
-            let mut response =
-                graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            response
-        }
-    }
-}
-
-/// A GraphQL-shaped error answered before any GraphQL runs.
-fn graphql_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body =
-        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
-}
-
-async fn graphql_handler(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    // Loaders are per request: they batch the lookups of one response and cache nothing beyond it.
-    let request = request
-        .into_inner()
-        .data(Loaders::new(state.service.store()))
-        .data(caller);
-    state.schema.execute(request).await.into()
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("kleer-sync")
-            .finish(),
-    )
+        .with_state(AppState { service, gate })
+        .merge(graphql)
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {

@@ -3,7 +3,7 @@
 use super::errors::{BAD_USER_INPUT, coded};
 use crate::model::{EmployeeId, KleerUserId};
 use crate::store::{EmployeeCursor, EmployeeFilter, KleerCursor, KleerFilter};
-use crate::sync::views::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::sync::views::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH};
 use async_graphql::connection::CursorType;
 use async_graphql::{Context, Object, Result};
 use base64::Engine;
@@ -17,6 +17,16 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
             BAD_USER_INPUT,
             format!("first must be between 0 and {MAX_PAGE_SIZE}"),
         )),
+    }
+}
+
+pub fn search(search: Option<String>) -> Result<Option<String>> {
+    match search {
+        Some(s) if s.chars().count() > MAX_SEARCH_LENGTH => Err(coded(
+            BAD_USER_INPUT,
+            format!("search must be at most {MAX_SEARCH_LENGTH} characters"),
+        )),
+        other => Ok(other),
     }
 }
 

@@ -46,12 +46,15 @@ impl QueryRoot {
         #[graphql(desc = "May be left out while exactly one connection exists.")]
         connection_id: Option<ID>,
         #[graphql(default_with = "ExportTab::Linked")] tab: ExportTab,
-        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")]
+        #[graphql(
+            desc = "Matches names, personal identity numbers, emails and employee numbers; at most 200 characters."
+        )]
         search: Option<String>,
         #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<EmployeeKey, ExportRow, EmployeeTotal>> {
         let first = paging::page_size(first)?;
+        let search = paging::search(search)?;
         let after: Option<EmployeeKey> = paging::decode(after)?;
         let connection_id = super::batch::connection_node(&connection_id)?;
         let service = service(ctx);
@@ -94,13 +97,15 @@ impl QueryRoot {
         #[graphql(desc = "May be left out while exactly one connection exists.")]
         connection_id: Option<ID>,
         #[graphql(default_with = "ImportTab::New")] tab: ImportTab,
-        #[graphql(desc = "Matches names, personal identity numbers and emails.")] search: Option<
-            String,
-        >,
+        #[graphql(
+            desc = "Matches names, personal identity numbers and emails; at most 200 characters."
+        )]
+        search: Option<String>,
         #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<KleerKey, ImportRow, KleerTotal>> {
         let first = paging::page_size(first)?;
+        let search = paging::search(search)?;
         let after: Option<KleerKey> = paging::decode(after)?;
         let connection_id = super::batch::connection_node(&connection_id)?;
         let service = service(ctx);
@@ -137,12 +142,15 @@ impl QueryRoot {
     async fn employees(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Matches names, personal identity numbers, emails and employee numbers.")]
+        #[graphql(
+            desc = "Matches names, personal identity numbers, emails and employee numbers; at most 200 characters."
+        )]
         search: Option<String>,
         #[graphql(desc = "Page size, 50 unless given, at most 100.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<EmployeeKey, Employee, EmployeeTotal>> {
         let first = paging::page_size(first)?;
+        let search = paging::search(search)?;
         let after: Option<EmployeeKey> = paging::decode(after)?;
         let filter = EmployeeFilter {
             search,

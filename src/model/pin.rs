@@ -22,6 +22,10 @@ impl PersonalIdentityNumber {
     /// does not put the birth date in the future (`today` makes that testable).
     pub fn parse_at(input: &str, today: NaiveDate) -> Result<Self, PinError> {
         let s = input.trim();
+        // The shapes below are cut at byte offsets: only ASCII can be cut anywhere.
+        if !s.is_ascii() {
+            return Err(PinError::Format);
+        }
         let (date_part, serial) = match s.len() {
             13 if s.as_bytes()[8] == b'-' => (&s[..8], &s[9..]),
             12 => (&s[..8], &s[8..]),
@@ -128,6 +132,22 @@ mod tests {
             PersonalIdentityNumber::parse_at(&short, today()).unwrap(),
             born_1927
         );
+    }
+
+    #[test]
+    fn text_that_is_not_ascii_is_refused_not_cut_apart() {
+        for input in [
+            "1234567é890",
+            "1234567é8901",
+            "19811218–9876",
+            "８１１２１８-９８７６",
+        ] {
+            assert_eq!(
+                PersonalIdentityNumber::parse_at(input, today()),
+                Err(PinError::Format),
+                "{input}"
+            );
+        }
     }
 
     #[test]

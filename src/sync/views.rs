@@ -8,6 +8,9 @@ pub use crate::store::EmployeeCursor;
 
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 100;
+/// Longest search term, in characters: ample for a name or an email, and far below what a
+/// database accepts in a LIKE pattern (SQLite refuses 50,000 bytes).
+pub const MAX_SEARCH_LENGTH: usize = 200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportTab {

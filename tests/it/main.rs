@@ -7,6 +7,8 @@ mod concurrency;
 mod employees;
 mod export;
 mod faults;
+mod fuzz;
+mod http;
 mod import;
 mod process;
 mod runs;

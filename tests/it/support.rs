@@ -72,6 +72,8 @@ pub struct Options {
     pub kleer_timeout: Duration,
     /// Rows of a batch that talk to Kleer at the same time.
     pub kleer_concurrency: usize,
+    /// The server's request limits.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
             require_tokens: false,
             kleer_timeout: Duration::from_secs(3),
             kleer_concurrency: 4,
+            limits: Limits::default(),
         }
     }
 }
@@ -135,7 +138,7 @@ impl TestApp {
             })
             .await
             .expect("connection stored");
-        let url = serve(service, !options.require_tokens).await;
+        let url = serve(service, &options.limits, !options.require_tokens).await;
         TestApp {
             url,
             database_url: database.url.clone(),
@@ -162,7 +165,7 @@ impl TestApp {
             claim_lease: Duration::from_secs(60),
         };
         TestApp2 {
-            url: serve(Service::new(store, settings), true).await,
+            url: serve(Service::new(store, settings), &Limits::default(), true).await,
         }
     }
 
@@ -202,6 +205,15 @@ impl TestApp {
         let response = request.send().await.expect("server answers");
         let status = response.status().as_u16();
         (status, response.json().await.expect("JSON answer"))
+    }
+
+    /// The HTTP client, for tests of the HTTP itself.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.url)
     }
 
     /// The whole GraphQL response.
@@ -456,11 +468,11 @@ pub async fn start_sandbox(seed: usize) -> RunningSandbox {
         .expect("sandbox starts")
 }
 
-async fn serve(service: Service, open: bool) -> String {
+async fn serve(service: Service, limits: &Limits, open: bool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let gate = kleer_sync::access::Gate::new(service.store().clone(), open);
-    let app = kleer_sync::app::router(service, &Limits::default(), gate);
+    let app = kleer_sync::app::router(service, limits, gate);
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
 }

@@ -144,6 +144,18 @@ async fn page_sizes_and_cursors_are_checked(db: Db) {
             .await,
         "BAD_USER_INPUT"
     );
+    // A search term is at most 200 characters, on every list that takes one.
+    let longest = "å".repeat(200);
+    for list in ["exportView", "importView", "employees"] {
+        let query = format!("query($s: String) {{ {list}(search: $s) {{ totalCount }} }}");
+        app.gql(&query, json!({ "s": longest })).await;
+        assert_eq!(
+            app.error_code(&query, json!({ "s": format!("{longest}x") }))
+                .await,
+            "BAD_USER_INPUT",
+            "{list}"
+        );
+    }
 }
 
 on_both_databases!(
