@@ -63,7 +63,7 @@ pub async fn start_if_needed(
                 ..service.settings().clone()
             };
             Service::new(store.clone(), settings)
-                .export_employees(Some(connection.id), exported)
+                .export_employees(&connection, exported)
                 .await?;
             tracing::info!(base_url = %new.base_url, "demo sandbox started with demo data on both sides");
         }

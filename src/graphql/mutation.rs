@@ -40,14 +40,9 @@ impl MutationRoot {
         input: ExportEmployeesInput,
     ) -> Result<ExportEmployeesPayload> {
         let service = service(ctx);
-        let connection = Arc::new(
-            service
-                .resolve_connection(connection_node(&input.connection_id)?)
-                .await
-                .api()?,
-        );
+        let connection = connection_of(service, &input.connection_id).await?;
         let report = service
-            .export_employees(Some(connection.id), requested_employees(input.employee_ids))
+            .export_employees(&connection, requested_employees(input.employee_ids))
             .await
             .api()?;
         Ok(ExportEmployeesPayload::new(report, |row| {
@@ -63,14 +58,9 @@ impl MutationRoot {
         input: UnlinkEmployeesInput,
     ) -> Result<UnlinkEmployeesPayload> {
         let service = service(ctx);
-        let connection = Arc::new(
-            service
-                .resolve_connection(connection_node(&input.connection_id)?)
-                .await
-                .api()?,
-        );
+        let connection = connection_of(service, &input.connection_id).await?;
         let report = service
-            .unlink_employees(Some(connection.id), requested_employees(input.employee_ids))
+            .unlink_employees(&connection, requested_employees(input.employee_ids))
             .await
             .api()?;
         Ok(UnlinkEmployeesPayload::new(report, |row| {
@@ -87,17 +77,9 @@ impl MutationRoot {
         input: MatchEmployeesInput,
     ) -> Result<MatchEmployeesPayload> {
         let service = service(ctx);
-        let connection = Arc::new(
-            service
-                .resolve_connection(connection_node(&input.connection_id)?)
-                .await
-                .api()?,
-        );
+        let connection = connection_of(service, &input.connection_id).await?;
         let pairs = requested_pairs(input.matches, connection.id);
-        let report = service
-            .match_employees(Some(connection.id), pairs)
-            .await
-            .api()?;
+        let report = service.match_employees(&connection, pairs).await.api()?;
         let mut rows = rows_after(ctx, &connection, &report).await?;
         Ok(MatchEmployeesPayload::new(report, &mut rows))
     }
@@ -111,15 +93,10 @@ impl MutationRoot {
         input: SetImportActionInput,
     ) -> Result<SetImportActionPayload> {
         let service = service(ctx);
-        let connection = Arc::new(
-            service
-                .resolve_connection(connection_node(&input.connection_id)?)
-                .await
-                .api()?,
-        );
+        let connection = connection_of(service, &input.connection_id).await?;
         let ids = requested_kleer(input.kleer_employee_ids, connection.id);
         let report = service
-            .set_import_action(Some(connection.id), ids, input.action.into())
+            .set_import_action(&connection, ids, input.action.into())
             .await
             .api()?;
         let mut rows = rows_after(ctx, &connection, &report).await?;
@@ -134,17 +111,9 @@ impl MutationRoot {
         input: ImportEmployeesInput,
     ) -> Result<ImportEmployeesPayload> {
         let service = service(ctx);
-        let connection = Arc::new(
-            service
-                .resolve_connection(connection_node(&input.connection_id)?)
-                .await
-                .api()?,
-        );
+        let connection = connection_of(service, &input.connection_id).await?;
         let ids = requested_kleer(input.kleer_employee_ids, connection.id);
-        let report = service
-            .import_employees(Some(connection.id), ids)
-            .await
-            .api()?;
+        let report = service.import_employees(&connection, ids).await.api()?;
         let mut rows = rows_after(ctx, &connection, &report).await?;
         Ok(ImportEmployeesPayload::new(report, &mut rows))
     }
@@ -267,6 +236,19 @@ impl MutationRoot {
             service(ctx).update_connection(id, changes).await.api()?,
         ))
     }
+}
+
+/// The connection a batch names, or the only one there is.
+async fn connection_of(
+    service: &crate::sync::Service,
+    id: &Option<async_graphql::ID>,
+) -> Result<Arc<crate::store::ConnectionRecord>> {
+    Ok(Arc::new(
+        service
+            .resolve_connection(connection_node(id)?)
+            .await
+            .api()?,
+    ))
 }
 
 /// The Import view rows of a batch as they stand after it, read only when the client asks.

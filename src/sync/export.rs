@@ -70,10 +70,9 @@ struct Job {
 impl Service {
     pub async fn export_employees(
         &self,
-        connection_id: Option<ConnectionId>,
+        connection: &ConnectionRecord,
         requested: Vec<Requested<EmployeeId>>,
     ) -> Result<BatchReport, SyncError> {
-        let connection = self.resolve_connection(connection_id).await?;
         let client = self.client(&connection)?;
         let run = self
             .store
@@ -410,10 +409,9 @@ impl Service {
 
     pub async fn unlink_employees(
         &self,
-        connection_id: Option<ConnectionId>,
+        connection: &ConnectionRecord,
         requested: Vec<Requested<EmployeeId>>,
     ) -> Result<BatchReport, SyncError> {
-        let connection = self.resolve_connection(connection_id).await?;
         let run = self
             .store
             .start_run(Some(connection.id), RunKind::Unlink.as_str())

@@ -312,11 +312,10 @@ impl Service {
     /// The Create, Prefer Alexis, Prefer Kleer, Match manually and Do nothing buttons.
     pub async fn set_import_action(
         &self,
-        connection_id: Option<ConnectionId>,
+        connection: &ConnectionRecord,
         requested: Vec<Requested<KleerUserId>>,
         action: ImportAction,
     ) -> Result<BatchReport, SyncError> {
-        let connection = self.resolve_connection(connection_id).await?;
         let run = self
             .store
             .start_run(Some(connection.id), RunKind::SetImportAction.as_str())
@@ -376,10 +375,9 @@ impl Service {
     /// Pairs Kleer rows with HR employees chosen by hand.
     pub async fn match_employees(
         &self,
-        connection_id: Option<ConnectionId>,
+        connection: &ConnectionRecord,
         pairs: Vec<(Requested<KleerUserId>, Requested<EmployeeId>)>,
     ) -> Result<BatchReport, SyncError> {
-        let connection = self.resolve_connection(connection_id).await?;
         let run = self
             .store
             .start_run(Some(connection.id), RunKind::Match.as_str())
@@ -446,10 +444,9 @@ impl Service {
     /// all; nothing is written to Kleer.
     pub async fn import_employees(
         &self,
-        connection_id: Option<ConnectionId>,
+        connection: &ConnectionRecord,
         requested: Vec<Requested<KleerUserId>>,
     ) -> Result<BatchReport, SyncError> {
-        let connection = self.resolve_connection(connection_id).await?;
         let run = self
             .store
             .start_run(Some(connection.id), RunKind::Import.as_str())
