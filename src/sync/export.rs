@@ -73,19 +73,19 @@ impl Service {
         connection: &ConnectionRecord,
         requested: Vec<Requested<EmployeeId>>,
     ) -> Result<BatchReport, SyncError> {
-        let client = self.client(&connection)?;
+        let client = self.client(connection)?;
         let run = self
             .store
             .start_run(Some(connection.id), RunKind::Export.as_str())
             .await?;
-        let (mut rows, jobs) = self.prepare(&connection, &requested).await?;
-        let (jobs, claimed) = self.claim(&connection, jobs, &requested, &mut rows).await?;
+        let (mut rows, jobs) = self.prepare(connection, &requested).await?;
+        let (jobs, claimed) = self.claim(connection, jobs, &requested, &mut rows).await?;
         let heartbeat = self.keep_claims(connection.id);
 
         // Conflict checks need Kleer as it is now, so a batch that creates reads it first.
         let mut mirror_failure = None;
         if jobs.iter().any(|j| j.linked_to.is_none())
-            && let Err(e) = self.refresh_mirror(&connection).await
+            && let Err(e) = self.refresh_mirror(connection).await
         {
             match e {
                 SyncError::Kleer(e) => mirror_failure = Some(kleer_failure(&e)),
@@ -416,7 +416,7 @@ impl Service {
             .store
             .start_run(Some(connection.id), RunKind::Unlink.as_str())
             .await?;
-        let (mut rows, jobs) = self.prepare(&connection, &requested).await?;
+        let (mut rows, jobs) = self.prepare(connection, &requested).await?;
         for job in jobs {
             let req = &requested[job.position];
             let row = match job.linked_to {

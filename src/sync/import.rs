@@ -320,7 +320,7 @@ impl Service {
             .store
             .start_run(Some(connection.id), RunKind::SetImportAction.as_str())
             .await?;
-        let (mut answers, rows) = self.requested_rows(&connection, &requested).await?;
+        let (mut answers, rows) = self.requested_rows(connection, &requested).await?;
         for (position, row) in rows {
             let req = &requested[position];
             let refusal = match action {
@@ -384,7 +384,7 @@ impl Service {
             .await?;
         let kleer_side: Vec<Requested<KleerUserId>> =
             pairs.iter().map(|(k, _)| k.clone()).collect();
-        let (mut answers, rows) = self.requested_rows(&connection, &kleer_side).await?;
+        let (mut answers, rows) = self.requested_rows(connection, &kleer_side).await?;
         let employee_ids: Vec<EmployeeId> = pairs.iter().filter_map(|(_, e)| e.id).collect();
         let candidates: HashMap<EmployeeId, Candidate> = self
             .store
@@ -451,11 +451,11 @@ impl Service {
             .store
             .start_run(Some(connection.id), RunKind::Import.as_str())
             .await?;
-        let (mut answers, rows) = self.requested_rows(&connection, &requested).await?;
+        let (mut answers, rows) = self.requested_rows(connection, &requested).await?;
         for (position, row) in rows {
             let raw = &requested[position].raw;
             let mut answer =
-                self.import_one(&connection, &row)
+                self.import_one(connection, &row)
                     .await
                     .unwrap_or_else(|(code, message)| {
                         let answer = RowResult::new(raw, code).message(message);
