@@ -7,9 +7,29 @@ use kleer_sync::sandbox::{self, Faults, SandboxConfig};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    limit_malloc_arenas();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // SQLite queries run on blocking threads; a few dozen serve any pool size we use.
+        .max_blocking_threads(32)
+        .build()
+        .expect("the async runtime starts");
+    runtime.block_on(run(Cli::parse()))
+}
+
+/// glibc gives every thread that allocates its own arena (up to eight per core) and rarely
+/// returns their memory: under a burst of requests the resident set grows by arenas, not by
+/// data. Two arenas keep it near what is in use, at no measurable cost in throughput here.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator settings; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     if !matches!(cli.command, Command::Schema | Command::Token(_)) {
         tracing_subscriber::fmt()
             .with_env_filter(
