@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 
 /// glibc gives every thread that allocates its own arena (up to eight per core) and rarely
 /// returns their memory: under a burst of requests the resident set grows by arenas, not by
-/// data. Two arenas keep it near what is in use, at no measurable cost in throughput here.
+/// data. Two arenas keep it near what is in use; the benchmark measures the effect.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts allocator settings; called before any other thread exists.
