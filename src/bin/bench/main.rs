@@ -1,0 +1,5 @@
+//! The benchmark of kleer-sync (README, "Benchmark").
+
+mod load;
+
+fn main() {}
