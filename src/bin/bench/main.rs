@@ -27,7 +27,9 @@ use kleer_sync::store::Store;
 use kleer_sync::sync::import::ImportTab;
 use load::Window;
 use pages::{InProcess, Steps, TABS, Tab};
-use report::{ExportBatch, FloorSteps, ImportReport, PAGE_SIZES, PageCost, Report, TabLoad};
+use report::{
+    ExportBatch, FloorSteps, HttpLoad, ImportReport, PAGE_SIZES, PageCost, Report, TabLoad,
+};
 use serde_json::{Value, json};
 use setup::{
     Backend, COMPANY, DB_CONNECTIONS, Database, KLEER_CONCURRENCY, Server, TOKEN, http_client,
@@ -70,6 +72,7 @@ enum DbChoice {
 }
 
 /// The sizes of one run.
+#[derive(Clone, Copy)]
 struct Run {
     employees: usize,
     window: Window,
@@ -191,6 +194,15 @@ async fn measure_on(
 ) -> Result<Report, String> {
     let began = Instant::now();
     let plan = seed::Plan::new(run.employees);
+    // Small runs have fewer rows of each kind than the batches would take.
+    let run = &Run {
+        export_rows: run.export_rows.min(plan.hr_only.len()),
+        import_each: run
+            .import_each
+            .min(plan.by_pin.len())
+            .min(plan.kleer_only.len()),
+        ..*run
+    };
     let people = seed::people(plan.people())?;
 
     let mut config = SandboxConfig::new(TOKEN, COMPANY);
@@ -247,7 +259,7 @@ async fn measure_on(
     }
 
     eprintln!("bench: {}: tab pages", backend.name());
-    let (tab_loads, kleer_calls_during_load) =
+    let (tab_loads, ids_only, kleer_calls_during_load) =
         tab_pages(&server, &http, &store, &kleer, run.window).await?;
     let floor_steps = floor_steps(&store).await?;
     memory.push(("tab pages", server.peak_rss_kib()?));
@@ -283,6 +295,7 @@ async fn measure_on(
             report::secs(run.window.measure)
         ),
         tab_loads,
+        ids_only,
         kleer_calls_during_load,
         floor_steps,
         costs,
@@ -371,8 +384,9 @@ async fn tab_pages(
     store: &Store,
     kleer: &SandboxHandle,
     window: Window,
-) -> Result<(Vec<TabLoad>, u64), String> {
+) -> Result<(Vec<TabLoad>, Vec<(&'static str, HttpLoad)>, u64), String> {
     let mut loads = Vec::new();
+    let mut ids_only = Vec::new();
     let mut kleer_calls = 0;
     for (i, tab) in TABS.into_iter().enumerate() {
         // Each view starts on a mirror just read, so none ages past the server's 300 s (which
@@ -382,18 +396,10 @@ async fn tab_pages(
         }
         for clients in CLIENTS {
             let before = kleer.request_count();
-            let cpu_before = (server.cpu_time()?, bench_cpu()?, setup::host_cpu()?);
-            let (url, body, client) = (server.graphql_url(), tab.body(PAGE), http.clone());
-            let over_http = load::run(clients, window, move || {
-                let (url, body, client) = (url.clone(), body.clone(), client.clone());
-                async move { pages::fetch(&client, &url, body).await.map(drop) }
-            })
-            .await
-            .map_err(|e| format!("{} over HTTP: {e}", tab.label()))?;
+            let over_http = http_load(server, http, tab.body(PAGE), clients, window)
+                .await
+                .map_err(|e| format!("{} over HTTP: {e}", tab.label()))?;
             kleer_calls += kleer.request_count() - before;
-            let server_cpu = server.cpu_time()? - cpu_before.0;
-            let bench_cpu_http = bench_cpu()? - cpu_before.1;
-            let host_http = host_busy(cpu_before.2)?;
 
             let floor_cpu_before = (bench_cpu()?, setup::host_cpu()?);
             let store = store.clone();
@@ -413,7 +419,7 @@ async fn tab_pages(
             eprintln!(
                 "bench:   {:<16} {clients:>2} clients: {:.0} rps, floor {:.0} rps",
                 tab.label(),
-                over_http.rps,
+                over_http.stats.rps,
                 floor.rps
             );
             loads.push(TabLoad {
@@ -421,16 +427,43 @@ async fn tab_pages(
                 clients,
                 http: over_http,
                 floor,
-                server_cpu,
-                bench_cpu: bench_cpu_http,
                 floor_cpu,
-                host_http,
                 host_floor,
                 peak_rss_kib: server.peak_rss_kib()?,
             });
         }
+        let before = kleer.request_count();
+        let ids = http_load(server, http, tab.ids_body(PAGE), 1, window)
+            .await
+            .map_err(|e| format!("{} ids only: {e}", tab.label()))?;
+        kleer_calls += kleer.request_count() - before;
+        ids_only.push((tab.label(), ids));
     }
-    Ok((loads, kleer_calls))
+    Ok((loads, ids_only, kleer_calls))
+}
+
+/// A load of one request body over HTTP, with the CPU the server, the bench and the whole
+/// machine used meanwhile.
+async fn http_load(
+    server: &Server,
+    http: &reqwest::Client,
+    body: String,
+    clients: usize,
+    window: Window,
+) -> Result<HttpLoad, String> {
+    let before = (server.cpu_time()?, bench_cpu()?, setup::host_cpu()?);
+    let (url, client) = (server.graphql_url(), http.clone());
+    let stats = load::run(clients, window, move || {
+        let (url, body, client) = (url.clone(), body.clone(), client.clone());
+        async move { pages::fetch(&client, &url, body).await.map(drop) }
+    })
+    .await?;
+    Ok(HttpLoad {
+        stats,
+        server_cpu: server.cpu_time()? - before.0,
+        bench_cpu: bench_cpu()? - before.1,
+        host: host_busy(before.2)?,
+    })
 }
 
 /// Where a floor page's time goes: the mean of each store call over 20 pages, one at a time.

@@ -14,19 +14,31 @@ pub const MAX_PEAK_RSS_BYTES: u64 = 100_000_000;
 
 pub const PAGE_SIZES: [usize; 3] = [5, 50, 100];
 
+/// A load over HTTP and the CPU it took.
+pub struct HttpLoad {
+    pub stats: Stats,
+    /// CPU time of the server process over the load (warm-up included).
+    pub server_cpu: Duration,
+    /// CPU time of the bench process (the clients) over the load.
+    pub bench_cpu: Duration,
+    /// How busy the whole machine was over the load, in % of one CPU.
+    pub host: f64,
+}
+
+impl HttpLoad {
+    fn server_ms_per_request(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1000.0 / self.stats.total as f64
+    }
+}
+
 pub struct TabLoad {
     pub tab: &'static str,
     pub clients: usize,
-    pub http: Stats,
+    pub http: HttpLoad,
     pub floor: Stats,
-    /// CPU time of the server process over the HTTP load (warm-up included).
-    pub server_cpu: Duration,
-    /// CPU time of the bench process (the clients) over the HTTP load.
-    pub bench_cpu: Duration,
     /// CPU time of the bench process over the floor load (with SQLite, the SQL's too).
     pub floor_cpu: Duration,
-    /// How busy the whole machine was over each load, in % of one CPU.
-    pub host_http: f64,
+    /// How busy the whole machine was over the floor load, in % of one CPU.
     pub host_floor: f64,
     /// The server's peak resident set once this load was done.
     pub peak_rss_kib: u64,
@@ -34,11 +46,7 @@ pub struct TabLoad {
 
 impl TabLoad {
     pub fn ratio(&self) -> f64 {
-        self.http.rps / self.floor.rps
-    }
-
-    fn server_ms_per_request(&self) -> f64 {
-        self.server_cpu.as_secs_f64() * 1000.0 / self.http.total as f64
+        self.http.stats.rps / self.floor.rps
     }
 
     fn floor_ms_per_page(&self) -> f64 {
@@ -108,6 +116,8 @@ pub struct Report {
     pub seeding: Duration,
     pub window: String,
     pub tab_loads: Vec<TabLoad>,
+    /// Each tab's page asking only for ids, one client.
+    pub ids_only: Vec<(&'static str, HttpLoad)>,
     pub kleer_calls_during_load: u64,
     pub floor_steps: Vec<FloorSteps>,
     pub costs: Vec<PageCost>,
@@ -248,13 +258,13 @@ impl fmt::Display for Report {
             t.row(vec![
                 l.tab.into(),
                 l.clients.to_string(),
-                format!("{:.0}", l.http.rps),
-                ms(l.http.p50),
-                ms(l.http.p99),
-                format!("{:.2}", l.server_ms_per_request()),
-                busy(l.server_cpu, l.http.wall),
-                busy(l.bench_cpu, l.http.wall),
-                format!("{:.0}", l.host_http),
+                format!("{:.0}", l.http.stats.rps),
+                ms(l.http.stats.p50),
+                ms(l.http.stats.p99),
+                format!("{:.2}", l.http.server_ms_per_request()),
+                busy(l.http.server_cpu, l.http.stats.wall),
+                busy(l.http.bench_cpu, l.http.stats.wall),
+                format!("{:.0}", l.http.host),
                 "|".into(),
                 format!("{:.0}", l.floor.rps),
                 ms(l.floor.p50),
@@ -272,6 +282,28 @@ impl fmt::Display for Report {
             "  Kleer calls during all tab-page loads: {}\n",
             self.kleer_calls_during_load
         )?;
+        writeln!(
+            f,
+            "  The same pages asking only for ids (same SQL, little to resolve and serialise), one client"
+        )?;
+        let mut t = Table::new(&["tab", "rps", "p50 ms", "srv ms", "full page srv ms"], 1);
+        for (tab, ids) in &self.ids_only {
+            let full = self
+                .tab_loads
+                .iter()
+                .find(|l| l.tab == *tab && l.clients == 1)
+                .map_or(String::new(), |l| {
+                    format!("{:.2}", l.http.server_ms_per_request())
+                });
+            t.row(vec![
+                tab.to_string(),
+                format!("{:.0}", ids.stats.rps),
+                ms(ids.stats.p50),
+                format!("{:.2}", ids.server_ms_per_request()),
+                full,
+            ]);
+        }
+        writeln!(f, "{t}")?;
         writeln!(
             f,
             "  Floor by statement: mean ms per store call, one client, page of 50"

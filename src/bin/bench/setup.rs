@@ -133,6 +133,26 @@ pub fn server_executable() -> Result<PathBuf, String> {
             "--bin",
             "kleer-sync",
         ]);
+        // `cargo run` gave this process the variables Cargo sets for a crate. Some build scripts
+        // (ring's) rerun when those change, so passed on they would rebuild half the tree here,
+        // and again at the next `cargo run`.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("CARGO_PKG_")
+                || key.starts_with("CARGO_MANIFEST_")
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                    "CARGO_TARGET_TMPDIR",
+                    "OUT_DIR",
+                ]
+                .contains(&key.as_ref())
+            {
+                build.env_remove(key.as_ref());
+            }
+        }
         if dir.file_name().is_some_and(|d| d == "release") {
             build.arg("--release");
         }
