@@ -259,9 +259,8 @@ async fn measure_on(
     }
 
     eprintln!("bench: {}: tab pages", backend.name());
-    let (tab_loads, ids_only, kleer_calls_during_load) =
+    let (tab_loads, ids_only, floor_steps, kleer_calls_during_load) =
         tab_pages(&server, &http, &store, &kleer, run.window).await?;
-    let floor_steps = floor_steps(&store).await?;
     memory.push(("tab pages", server.peak_rss_kib()?));
 
     eprintln!("bench: {}: cost per page", backend.name());
@@ -384,9 +383,10 @@ async fn tab_pages(
     store: &Store,
     kleer: &SandboxHandle,
     window: Window,
-) -> Result<(Vec<TabLoad>, Vec<(&'static str, HttpLoad)>, u64), String> {
+) -> Result<TabPages, String> {
     let mut loads = Vec::new();
     let mut ids_only = Vec::new();
+    let mut steps = Vec::new();
     let mut kleer_calls = 0;
     for (i, tab) in TABS.into_iter().enumerate() {
         // Each view starts on a mirror just read, so none ages past the server's 300 s (which
@@ -402,9 +402,9 @@ async fn tab_pages(
             kleer_calls += kleer.request_count() - before;
 
             let floor_cpu_before = (bench_cpu()?, setup::host_cpu()?);
-            let store = store.clone();
+            let pool = store.clone();
             let floor = load::run(clients, window, move || {
-                let store = store.clone();
+                let store = pool.clone();
                 async move {
                     pages::floor_page(&store, tab, PAGE, &mut Steps::default())
                         .await
@@ -416,6 +416,9 @@ async fn tab_pages(
             .map_err(|e| format!("{} floor: {e}", tab.label()))?;
             let floor_cpu = bench_cpu()? - floor_cpu_before.0;
             let host_floor = host_busy(floor_cpu_before.1)?;
+            if clients == 1 {
+                steps.push(floor_steps(store, tab).await?);
+            }
             eprintln!(
                 "bench:   {:<16} {clients:>2} clients: {:.0} rps, floor {:.0} rps",
                 tab.label(),
@@ -439,8 +442,17 @@ async fn tab_pages(
         kleer_calls += kleer.request_count() - before;
         ids_only.push((tab.label(), ids));
     }
-    Ok((loads, ids_only, kleer_calls))
+    Ok((loads, ids_only, steps, kleer_calls))
 }
+
+/// What section 1 measured: the loads, the ids-only loads, the floors' steps, and the Kleer
+/// calls made meanwhile.
+type TabPages = (
+    Vec<TabLoad>,
+    Vec<(&'static str, HttpLoad)>,
+    Vec<FloorSteps>,
+    u64,
+);
 
 /// A load of one request body over HTTP, with the CPU the server, the bench and the whole
 /// machine used meanwhile.
@@ -467,29 +479,26 @@ async fn http_load(
 }
 
 /// Where a floor page's time goes: the mean of each store call over 20 pages, one at a time.
-async fn floor_steps(store: &Store) -> Result<Vec<FloorSteps>, String> {
+/// Taken right after the tab's one-client floor load, so that both see the database alike.
+async fn floor_steps(store: &Store, tab: Tab) -> Result<FloorSteps, String> {
     const RUNS: u32 = 20;
-    let mut all = Vec::new();
-    for tab in TABS {
-        let mut totals: Vec<(&'static str, Duration)> = Vec::new();
-        for _ in 0..RUNS {
-            let mut steps = Steps::default();
-            pages::floor_page(store, tab, PAGE, &mut steps)
-                .await
-                .map_err(|e| e.to_string())?;
-            for (name, took) in steps.0 {
-                match totals.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, total)) => *total += took,
-                    None => totals.push((name, took)),
-                }
+    let mut totals: Vec<(&'static str, Duration)> = Vec::new();
+    for _ in 0..RUNS {
+        let mut steps = Steps::default();
+        pages::floor_page(store, tab, PAGE, &mut steps)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (name, took) in steps.0 {
+            match totals.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, total)) => *total += took,
+                None => totals.push((name, took)),
             }
         }
-        all.push(FloorSteps {
-            tab: tab.label(),
-            steps: totals.into_iter().map(|(n, t)| (n, t / RUNS)).collect(),
-        });
     }
-    Ok(all)
+    Ok(FloorSteps {
+        tab: tab.label(),
+        steps: totals.into_iter().map(|(n, t)| (n, t / RUNS)).collect(),
+    })
 }
 
 /// Section 2: statements (in-process) and Kleer calls (the real server) per page size.
