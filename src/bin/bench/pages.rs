@@ -9,13 +9,12 @@
 use kleer_sync::access::Gate;
 use kleer_sync::app;
 use kleer_sync::graphql::Limits;
-use kleer_sync::model::{EmployeeId, KleerUserId, email_key};
+use kleer_sync::model::{EmployeeId, email_key};
 use kleer_sync::store::{Candidate, Store, StoreResult};
 use kleer_sync::sync::import::{ImportTab, import_filter};
 use kleer_sync::sync::views::{ExportTab, Page, export_filter};
 use kleer_sync::sync::{Service, Settings};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -188,12 +187,13 @@ pub async fn floor_page(
     let cid = connection.id;
     match tab {
         Tab::Export(tab) => {
-            // Service::export_page, then the page's one batched Kleer side, then totalCount.
+            // Service::export_page (the first page carries its total), then the page's one
+            // batched Kleer side.
             let filter = export_filter(&connection, tab, None);
-            let rows = steps
+            let (rows, _total) = steps
                 .time(
                     "employee_page",
-                    store.employee_page(&filter, None, first + 1),
+                    store.employee_page_counted(&filter, None, first + 1, true),
                 )
                 .await?;
             let page = Page::cut(rows, first);
@@ -201,38 +201,27 @@ pub async fn floor_page(
             steps
                 .time("kleer_side", store.kleer_side_of_employees(cid, &ids))
                 .await?;
-            steps
-                .time("employee_count", store.employee_count(&filter))
-                .await?;
             Ok(page.rows.len())
         }
         Tab::Import(tab) => {
-            // Service::import_page and the reads of Service::import_rows, then totalCount.
+            // Service::import_page: the page with its links, choices and total, then the
+            // reads of matching.
             let filter = import_filter(&connection, tab, None);
-            let kleer = steps
-                .time("mirror_page", store.mirror_page(&filter, None, first + 1))
+            let (read, _total) = steps
+                .time(
+                    "import_page",
+                    store.import_page_rows(&filter, None, first + 1, true),
+                )
                 .await?;
-            let page = Page::cut(kleer, first);
-            let ids: Vec<KleerUserId> = page.rows.iter().map(|m| m.employee.user_id).collect();
-            let links: HashMap<KleerUserId, EmployeeId> = steps
-                .time("links", store.links_for_kleer_users(cid, &ids))
-                .await?
-                .into_iter()
-                .map(|l| (l.kleer_user_id, l.employee_id))
-                .collect();
-            let decisions = steps
-                .time("decisions", store.decisions_for(cid, &ids))
-                .await?;
-            let chosen: HashSet<KleerUserId> = decisions
-                .iter()
-                .filter(|d| d.employee_id.is_some())
-                .map(|d| d.kleer_user_id)
-                .collect();
+            let page = Page::cut(read, first);
             let open: Vec<_> = page
                 .rows
                 .iter()
-                .map(|m| &m.employee)
-                .filter(|k| !links.contains_key(&k.user_id) && !chosen.contains(&k.user_id))
+                .filter(|r| {
+                    r.linked_to.is_none()
+                        && r.decision.as_ref().is_none_or(|d| d.employee_id.is_none())
+                })
+                .map(|r| &r.mirrored.employee)
                 .collect();
             let mut pins: Vec<String> = open
                 .iter()
@@ -242,10 +231,15 @@ pub async fn floor_page(
                 .iter()
                 .filter_map(|k| k.email.as_deref().map(email_key))
                 .collect();
-            let known: Vec<EmployeeId> = links
-                .values()
-                .copied()
-                .chain(decisions.iter().filter_map(|d| d.employee_id))
+            let known: Vec<EmployeeId> = page
+                .rows
+                .iter()
+                .filter_map(|r| r.linked_to)
+                .chain(
+                    page.rows
+                        .iter()
+                        .filter_map(|r| r.decision.as_ref().and_then(|d| d.employee_id)),
+                )
                 .collect();
             let candidates = steps
                 .time(
@@ -271,9 +265,6 @@ pub async fn floor_page(
                     )
                     .await?;
             }
-            steps
-                .time("mirror_count", store.mirror_count(&filter))
-                .await?;
             Ok(page.rows.len())
         }
     }
