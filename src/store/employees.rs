@@ -305,9 +305,8 @@ impl Store {
             .0)
     }
 
-    /// A page and, for a first page asked `with_total`, the size of the whole list, in one
-    /// statement (the window count sees the rows after the keyset condition, so later pages
-    /// count apart).
+    /// A page and, asked `with_total`, the size of the whole list in the same statement (an
+    /// uncorrelated count the database runs once); `None` for an empty page after the first.
     pub async fn employee_page_counted(
         &self,
         filter: &EmployeeFilter,
@@ -316,7 +315,6 @@ impl Store {
         with_total: bool,
     ) -> StoreResult<(Vec<Employee>, Option<i64>)> {
         let limit = limit as i64;
-        let with_total = with_total && after.is_none();
         let (rows, total): (Vec<EmployeeRow>, Option<i64>) = db_run!(self, |conn| {
             let mut query = filtered_employees!(filter);
             if let Some((key, id)) = after {
@@ -330,18 +328,17 @@ impl Store {
                 .order((employees::sort_key.asc(), employees::id.asc()))
                 .limit(limit);
             if with_total {
-                let counted: Vec<(EmployeeRow, i64)> = query
+                let counted: Vec<(EmployeeRow, Option<i64>)> = query
                     .select((
                         EmployeeRow::as_select(),
-                        diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+                        filtered_employees!(filter).count().single_value(),
                     ))
                     .load(conn)
                     .await?;
-                let total = <[_]>::first(&counted).map_or(0, |(_, n)| *n);
-                (
-                    counted.into_iter().map(|(row, _)| row).collect(),
-                    Some(total),
-                )
+                let total = <[_]>::first(&counted)
+                    .and_then(|(_, n)| *n)
+                    .or(after.is_none().then_some(0));
+                (counted.into_iter().map(|(row, _)| row).collect(), total)
             } else {
                 (
                     query.select(EmployeeRow::as_select()).load(conn).await?,

@@ -290,7 +290,7 @@ impl Store {
     }
 
     /// A page of the Import view in one statement: each Kleer employee with its link and the
-    /// admins' choice, and, for a first page, the size of the whole tab (`with_total`).
+    /// admins' choice, and (asked `with_total`) the size of the whole tab, in one statement.
     pub async fn import_page_rows(
         &self,
         filter: &KleerFilter,
@@ -300,9 +300,6 @@ impl Store {
     ) -> StoreResult<(Vec<ImportPageRow>, Option<i64>)> {
         let limit = limit as i64;
         let cid = filter.connection_id.0;
-        // The window count sees the rows after the keyset condition, so only a first page can
-        // carry the total; later pages count apart (and only when asked).
-        let with_total = with_total && after.is_none();
         type Joined = (MirrorRow, Option<i64>, Option<(String, Option<i64>)>);
         let (rows, total): (Vec<Joined>, Option<i64>) = db_run!(self, |conn| {
             let mut query = kleer_employees::table
@@ -343,20 +340,27 @@ impl Store {
                 .limit(limit);
             let decision = (import_decisions::action, import_decisions::employee_id).nullable();
             if with_total {
-                type Counted = (MirrorRow, Option<i64>, Option<(String, Option<i64>)>, i64);
+                type Counted = (
+                    MirrorRow,
+                    Option<i64>,
+                    Option<(String, Option<i64>)>,
+                    Option<i64>,
+                );
                 let counted: Vec<Counted> = query
                     .select((
                         MirrorRow::as_select(),
                         links::employee_id.nullable(),
                         decision,
-                        diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+                        filtered_mirror!(filter).count().single_value(),
                     ))
                     .load(conn)
                     .await?;
-                let total = <[_]>::first(&counted).map_or(0, |row| row.3);
+                let total = <[_]>::first(&counted)
+                    .and_then(|row| row.3)
+                    .or(after.is_none().then_some(0));
                 (
                     counted.into_iter().map(|(m, l, d, _)| (m, l, d)).collect(),
-                    Some(total),
+                    total,
                 )
             } else {
                 (

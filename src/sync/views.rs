@@ -25,7 +25,7 @@ pub enum ExportTab {
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub has_next_page: bool,
-    /// Rows in the whole list, when it came with the page (a first page asked for it).
+    /// Rows in the whole list, when it came with the page.
     pub total: Option<i64>,
 }
 

@@ -23,7 +23,7 @@ mod setup;
 use clap::{Parser, ValueEnum};
 use kleer_sync::kleer::mapping;
 use kleer_sync::sandbox::{self, Faults, SandboxConfig, SandboxHandle};
-use kleer_sync::store::Store;
+use kleer_sync::store::{SecretBox, Store};
 use kleer_sync::sync::import::ImportTab;
 use load::Window;
 use pages::{InProcess, Steps, TABS, Tab};
@@ -218,12 +218,14 @@ async fn measure_on(
     }
 
     let log: PathBuf = dir.join(format!("server-{}.log", backend.name()));
-    let server = Server::start(exe, database_url, &sandbox.base_url(), log).await?;
+    let secret_key = SecretBox::generate_key();
+    let server = Server::start(exe, database_url, &sandbox.base_url(), &secret_key, log).await?;
     let started_rss = server.peak_rss_kib()?;
     let http = http_client();
     let store = Store::open(database_url, DB_CONNECTIONS)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_secrets(SecretBox::from_base64(&secret_key).map_err(|e| e.to_string())?);
     let connection = store
         .connections(2)
         .await

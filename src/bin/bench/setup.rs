@@ -190,6 +190,7 @@ impl Server {
         exe: &Path,
         database_url: &str,
         kleer_base_url: &str,
+        secret_key: &str,
         log: PathBuf,
     ) -> Result<Server, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -206,6 +207,8 @@ impl Server {
             .env("KLEER_BASE_URL", kleer_base_url)
             .env("KLEER_COMPANY_ID", COMPANY)
             .env("KLEER_TOKEN", TOKEN)
+            // The bench reads the connection through its own Store: both need one key.
+            .env("KLEER_SYNC_SECRET_KEY", secret_key)
             .env("KLEER_CONCURRENCY", KLEER_CONCURRENCY.to_string())
             .env("RUST_LOG", "info")
             .stdout(Stdio::from(file))
