@@ -258,37 +258,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mirror_page(
-        &self,
-        filter: &KleerFilter,
-        after: Option<&KleerCursor>,
-        limit: usize,
-    ) -> StoreResult<Vec<Mirrored>> {
-        let limit = limit as i64;
-        let rows: Vec<MirrorRow> = db_run!(self, |conn| {
-            let mut query = filtered_mirror!(filter);
-            if let Some((key, id)) = after {
-                query = query.filter(
-                    kleer_employees::sort_key
-                        .gt(key.clone())
-                        .or(kleer_employees::sort_key
-                            .eq(key.clone())
-                            .and(kleer_employees::kleer_user_id.gt(id.0))),
-                );
-            }
-            query
-                .order((
-                    kleer_employees::sort_key.asc(),
-                    kleer_employees::kleer_user_id.asc(),
-                ))
-                .limit(limit)
-                .select(MirrorRow::as_select())
-                .load(conn)
-                .await?
-        });
-        Ok(rows.into_iter().map(to_mirrored).collect())
-    }
-
     /// A page of the Import view in one statement: each Kleer employee with its link and the
     /// admins' choice, and (asked `with_total`) the size of the whole tab, in one statement.
     pub async fn import_page_rows(
