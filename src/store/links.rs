@@ -18,26 +18,21 @@ fn to_link(row: LinkRow) -> Link {
     }
 }
 
+/// Which end of a link a lookup starts from.
+#[derive(Clone, Copy)]
+enum LinkEnd {
+    Employee,
+    KleerUser,
+}
+
 impl Store {
     pub async fn links_for_employees(
         &self,
         cid: ConnectionId,
         ids: &[EmployeeId],
     ) -> StoreResult<Vec<Link>> {
-        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let rows: Vec<LinkRow> = db_run!(self, |conn| {
-            links::table
-                .filter(links::connection_id.eq(cid.0))
-                .filter(links::employee_id.eq_any(&ids))
-                .select((
-                    links::connection_id,
-                    links::employee_id,
-                    links::kleer_user_id,
-                ))
-                .load(conn)
-                .await?
-        });
-        Ok(rows.into_iter().map(to_link).collect())
+        self.links_by(cid, LinkEnd::Employee, ids.iter().map(|id| id.0).collect())
+            .await
     }
 
     pub async fn links_for_kleer_users(
@@ -45,11 +40,26 @@ impl Store {
         cid: ConnectionId,
         ids: &[KleerUserId],
     ) -> StoreResult<Vec<Link>> {
-        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        self.links_by(cid, LinkEnd::KleerUser, ids.iter().map(|id| id.0).collect())
+            .await
+    }
+
+    /// The links of a connection whose employee (or Kleer user) is one of `ids`.
+    async fn links_by(
+        &self,
+        cid: ConnectionId,
+        end: LinkEnd,
+        ids: Vec<i64>,
+    ) -> StoreResult<Vec<Link>> {
         let rows: Vec<LinkRow> = db_run!(self, |conn| {
-            links::table
+            let query = links::table
                 .filter(links::connection_id.eq(cid.0))
-                .filter(links::kleer_user_id.eq_any(&ids))
+                .into_boxed();
+            let query = match end {
+                LinkEnd::Employee => query.filter(links::employee_id.eq_any(&ids)),
+                LinkEnd::KleerUser => query.filter(links::kleer_user_id.eq_any(&ids)),
+            };
+            query
                 .select((
                     links::connection_id,
                     links::employee_id,
